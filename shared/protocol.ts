@@ -1,0 +1,255 @@
+// The line protocol: one JSON object per line, the same records from the board, from `host run`
+// and in run files. Float32 values are printed as the shortest decimal that reads back to the same
+// float32, so a record is both readable and bit-exact. Written for ES2019 and JerryScript: no
+// optional chaining, no Node APIs.
+
+import type { TrainConfig } from './config.ts';
+
+/** Bumped whenever a record or a command changes shape. The hello and start records carry it. */
+export const PROTOCOL_VERSION = 1;
+
+export type DoneReason = 'epochs' | 'early_stop' | 'diverged' | 'stopped';
+
+export interface HelloRecord {
+  type: 'hello';
+  protocol: number;
+  firmware: string;
+  runtime: string;
+  capacity: { samples: number; features: number };
+  heap: { total: number; used: number };
+}
+
+/** Opens every run: what was trained, on what, with which settings. */
+export interface StartRecord {
+  type: 'start';
+  protocol: number;
+  source: 'desktop' | 'board';
+  config: TrainConfig;
+  samples: number;
+  features: number;
+  train: number;
+  val: number;
+}
+
+export interface EpochRecord {
+  type: 'epoch';
+  epoch: number;
+  w: number[];
+  b: number;
+  /** Full training-set MSE at exactly this record's w and b. */
+  loss: number;
+  val_loss?: number;
+  lr: number;
+}
+
+export interface DoneRecord {
+  type: 'done';
+  reason: DoneReason;
+  /** The last epoch trained. */
+  epoch: number;
+  /** Parameters the run ends with (the best ones after early stopping). */
+  w: number[];
+  b: number;
+  /** null when the loss is no longer a finite number (diverged). */
+  loss: number | null;
+  best_epoch?: number;
+  message?: string;
+}
+
+export interface WalkStartRecord {
+  type: 'walk';
+  protocol: number;
+  source: 'desktop' | 'board';
+  fn: string;
+  optimizer: string;
+  lr: number;
+  start: number[];
+  steps: number;
+}
+
+export interface StepRecord {
+  type: 'step';
+  step: number;
+  x: number[];
+  f: number;
+}
+
+export interface AckRecord {
+  type: 'ack';
+  seq: number;
+  op: string;
+  /** Samples received so far (data chunks) or in the dataset (end). */
+  count?: number;
+  /** CRC-32 of the chunk or of the whole dataset's bytes. */
+  crc?: number;
+}
+
+export interface ErrorRecord {
+  type: 'error';
+  seq?: number;
+  code: string;
+  message: string;
+}
+
+export interface StatusRecord {
+  type: 'status';
+  state: 'idle' | 'training' | 'paused' | 'done' | 'walking';
+  epoch: number;
+  samples: number;
+  features: number;
+  heap: { total: number; used: number };
+}
+
+export type ProtocolRecord =
+  | HelloRecord
+  | StartRecord
+  | EpochRecord
+  | DoneRecord
+  | WalkStartRecord
+  | StepRecord
+  | AckRecord
+  | ErrorRecord
+  | StatusRecord;
+
+export type RecordType = ProtocolRecord['type'];
+
+// ---------------------------------------------------------------- formatting
+
+/** Shortest decimal that reads back (through Math.fround) as the same float32; null if not finite. */
+export function f32(x: number): string {
+  const v = Math.fround(x);
+  if (v !== v || v === Infinity || v === -Infinity) return 'null';
+  if (v === 0) return '0';
+  for (let p = 1; p < 9; p++) {
+    const s = String(Number(v.toPrecision(p)));
+    if (Math.fround(Number(s)) === v) return s;
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+function f32list(a: ArrayLike<number>, n: number): string {
+  let s = '[';
+  for (let i = 0; i < n; i++) s += (i > 0 ? ',' : '') + f32(a[i]);
+  return s + ']';
+}
+
+/** Epoch record; `valLoss` NaN means "no validation split" and is left out. */
+export function formatEpoch(epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, valLoss: number, lr: number): string {
+  let s = '{"type":"epoch","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + f32(b) + ',"loss":' + f32(loss);
+  if (valLoss === valLoss) s += ',"val_loss":' + f32(valLoss);
+  return s + ',"lr":' + f32(lr) + '}';
+}
+
+export function formatDone(
+  reason: DoneReason,
+  epoch: number,
+  w: ArrayLike<number>,
+  nw: number,
+  b: number,
+  loss: number,
+  bestEpoch: number,
+  message: string,
+): string {
+  let s = '{"type":"done","reason":"' + reason + '","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + f32(b) + ',"loss":' + f32(loss);
+  if (bestEpoch >= 0) s += ',"best_epoch":' + bestEpoch;
+  if (message) s += ',"message":' + JSON.stringify(message);
+  return s + '}';
+}
+
+export function formatStep(step: number, x: ArrayLike<number>, nx: number, f: number): string {
+  return '{"type":"step","step":' + step + ',"x":' + f32list(x, nx) + ',"f":' + f32(f) + '}';
+}
+
+/** Any other record: plain JSON (their numbers are counts and settings, not float32 values). */
+export function formatRecord(r: ProtocolRecord): string {
+  if (r.type === 'epoch') return formatEpoch(r.epoch, r.w, r.w.length, r.b, r.loss, r.val_loss === undefined ? NaN : r.val_loss, r.lr);
+  if (r.type === 'done') return formatDone(r.reason, r.epoch, r.w, r.w.length, r.b, r.loss === null ? NaN : r.loss, r.best_epoch === undefined ? -1 : r.best_epoch, r.message || '');
+  if (r.type === 'step') return formatStep(r.step, r.x, r.x.length, r.f);
+  return JSON.stringify(r);
+}
+
+// ---------------------------------------------------------------- parsing
+
+// CSI (ESC [ ... final), OSC (ESC ] ... BEL/ST) and two-byte escapes: what Kaluma's console and
+// pretty-printer emit, plus whatever a noisy line may carry.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+export function stripAnsi(s: string): string {
+  return s.indexOf('\x1b') < 0 ? s : s.replace(ANSI, '');
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && isFinite(v);
+}
+function isInt(v: unknown): v is number {
+  return isNum(v) && Math.floor(v) === v && v >= 0;
+}
+function isNumList(v: unknown): v is number[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) return false;
+  for (let i = 0; i < v.length; i++) if (!isNum(v[i])) return false;
+  return true;
+}
+function isStr(v: unknown): v is string {
+  return typeof v === 'string';
+}
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const DONE_REASONS = ['epochs', 'early_stop', 'diverged', 'stopped'];
+
+/** Checks a parsed value against the record schema; returns it typed, or null. */
+export function validateRecord(o: unknown): ProtocolRecord | null {
+  if (!isObj(o) || !isStr(o.type)) return null;
+  switch (o.type) {
+    case 'epoch':
+      return isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && isNum(o.loss) && isNum(o.lr) && (o.val_loss === undefined || isNum(o.val_loss))
+        ? (o as unknown as EpochRecord)
+        : null;
+    case 'done':
+      return isStr(o.reason) && DONE_REASONS.indexOf(o.reason) >= 0 && isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && (o.loss === null || isNum(o.loss)) &&
+        (o.best_epoch === undefined || isInt(o.best_epoch)) && (o.message === undefined || isStr(o.message))
+        ? (o as unknown as DoneRecord)
+        : null;
+    case 'step':
+      return isInt(o.step) && isNumList(o.x) && (isNum(o.f) || o.f === null) ? (o as unknown as StepRecord) : null;
+    case 'hello':
+      return isInt(o.protocol) && isStr(o.firmware) && isStr(o.runtime) && isObj(o.capacity) && isInt(o.capacity.samples) && isInt(o.capacity.features) && isObj(o.heap)
+        ? (o as unknown as HelloRecord)
+        : null;
+    case 'start':
+      return isInt(o.protocol) && (o.source === 'desktop' || o.source === 'board') && isObj(o.config) && isInt(o.samples) && isInt(o.features) && isInt(o.train) && isInt(o.val)
+        ? (o as unknown as StartRecord)
+        : null;
+    case 'walk':
+      return isInt(o.protocol) && isStr(o.fn) && isStr(o.optimizer) && isNum(o.lr) && isNumList(o.start) && isInt(o.steps) ? (o as unknown as WalkStartRecord) : null;
+    case 'ack':
+      return isInt(o.seq) && isStr(o.op) && (o.count === undefined || isInt(o.count)) && (o.crc === undefined || isInt(o.crc)) ? (o as unknown as AckRecord) : null;
+    case 'error':
+      return isStr(o.code) && isStr(o.message) && (o.seq === undefined || isInt(o.seq)) ? (o as unknown as ErrorRecord) : null;
+    case 'status':
+      return isStr(o.state) && isInt(o.epoch) && isInt(o.samples) && isInt(o.features) ? (o as unknown as StatusRecord) : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * One line of board or run-file output to a record, or null when the line is not a record (echo,
+ * prompts, `undefined`, noise). Tolerates ANSI framing and carriage returns around the JSON.
+ */
+export function parseRecord(line: string): ProtocolRecord | null {
+  const text = stripAnsi(line);
+  const start = text.indexOf('{');
+  if (start < 0) return null;
+  const end = text.lastIndexOf('}');
+  if (end < start) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(start, end + 1));
+  } catch (_e) {
+    return null;
+  }
+  return validateRecord(value);
+}
