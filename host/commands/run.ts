@@ -1,4 +1,146 @@
-import type { Command } from 'commander';
+// `host run`: train on the desktop with the same engine the board runs, and print the records.
+// Everything the user gave is checked before the first epoch: options, data, output file.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { Dataset } from '../../shared/dataset.ts';
+import { f32, parseRecord, type DoneRecord } from '../../shared/protocol.ts';
+import { Trainer } from '../../shared/trainer.ts';
+import { DESKTOP_CAPACITY, parseDecimal, quoteCell, readDataset } from '../csv.ts';
+import { UserError } from '../errors.ts';
+import { defaultFormat, FORMATS, RecordFormatter, type OutputFormat } from '../format.ts';
+import { addTrainOptions, configFromOptions } from '../options.ts';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+export interface RunOptions extends Record<string, unknown> {
+  data?: string;
+  format?: OutputFormat;
+  out?: string;
+  predict?: string;
+  maxRows?: string;
+}
+
+/** Where run() writes: injectable so tests can call it in-process. */
+export interface RunIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+export interface RunResult {
+  done: DoneRecord | null;
+  prediction: number | null;
+  /** The process exit code the run deserves: 0, or 2 when training diverged. */
+  exitCode: number;
+}
+
+/** The model's output at x, in float32 arithmetic as torch computes it: w·x + b. */
+export function predict(w: readonly number[], b: number, x: readonly number[]): number {
+  let y = 0;
+  for (let i = 0; i < x.length; i++) y = Math.fround(y + Math.fround(Math.fround(w[i]) * Math.fround(x[i])));
+  return Math.fround(y + Math.fround(b));
+}
+
+function parsePredict(raw: string, features: number): number[] {
+  const parts = raw.split(',');
+  const x = parts.map((part) => {
+    const v = parseDecimal(part);
+    if (v === null) throw new UserError(`--predict: ${quoteCell(part)} is not a number; give ${features === 1 ? 'one number, such as 4' : `${features} comma-separated numbers`}`);
+    return v;
+  });
+  if (x.length !== features) {
+    throw new UserError(`--predict: has ${x.length} value${x.length === 1 ? '' : 's'} but the data has ${features} feature${features === 1 ? '' : 's'}; give ${features}, comma-separated`);
+  }
+  return x;
+}
+
+function parseMaxRows(raw: string | undefined): number {
+  if (raw === undefined) return DESKTOP_CAPACITY;
+  const v = parseDecimal(raw);
+  if (v === null || !Number.isInteger(v) || v < 1) throw new UserError(`--max-rows: expected a whole number of at least 1, got ${quoteCell(raw)}`);
+  return v;
+}
+
+/** Opens the run file before training, so that a bad path fails before any work is done. */
+function openRunFile(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new UserError(`--out: cannot write ${path}: ${why}`);
+  }
+}
+
+/** The whole command, minus commander: validates, trains, prints. */
+export function runCommand(opts: RunOptions, io: RunIO): RunResult {
+  if (opts.data === undefined) throw new UserError('--data is required: the CSV file to train on (features first, y last)');
+  const capacity = parseMaxRows(opts.maxRows);
+  const format: OutputFormat = opts.format ?? defaultFormat({ isTTY: io.isTTY });
+  const data = readDataset(opts.data, {
+    capacity,
+    capacityNote: opts.maxRows === undefined ? 'the desktop default; --max-rows changes it' : 'set by --max-rows',
+  });
+  const config = configFromOptions(opts, data.features);
+  const x = opts.predict === undefined ? null : parsePredict(opts.predict, data.features);
+  if (config.valSplit > 0 && data.rows - Math.max(1, Math.floor(data.rows * config.valSplit)) < 1) {
+    throw new UserError(`--val-split: ${config.valSplit} of ${data.rows} sample${data.rows === 1 ? '' : 's'} leaves none to train on; use more data or a smaller split`);
+  }
+
+  let trainer: Trainer;
+  let done: DoneRecord | null = null;
+  const formatter = new RecordFormatter(format);
+  const fd = opts.out === undefined ? -1 : openRunFile(opts.out);
+  try {
+    const dataset = Dataset.fromPacked(data.packed, data.features);
+    trainer = new Trainer(
+      dataset,
+      config,
+      (line) => {
+        if (fd >= 0) writeSync(fd, line + '\n');
+        const record = parseRecord(line);
+        if (record !== null && record.type === 'done') done = record;
+        for (const out of formatter.line(line)) io.stdout(out + '\n');
+      },
+      'desktop',
+    );
+    trainer.run();
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+
+  const final = done as DoneRecord | null;
+  let prediction: number | null = null;
+  if (x !== null && final !== null && final.reason !== 'diverged') {
+    prediction = predict(final.w, final.b, x);
+    const text = `predict(${x.join(', ')}) = ${f32(prediction)}`;
+    // ndjson stays a stream of JSON lines; csv stays a table, so its prediction goes to stderr.
+    if (format === 'ndjson') io.stdout(JSON.stringify({ type: 'predict', x, y: Number(f32(prediction)) }) + '\n');
+    else if (format === 'csv') io.stderr(text + '\n');
+    else io.stdout(text + '\n');
+  }
+  return { done: final, prediction, exitCode: final !== null && final.reason === 'diverged' ? 2 : 0 };
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('run')
+    .summary('train on the desktop and print the records')
+    .description(
+      'Trains y = w·x + b on a CSV file with the same engine the board runs, and prints one record per epoch.\n' +
+        'CSV: an optional header line, then numbers; the last column is y, the others are features (1 to 8);\n' +
+        'comma, semicolon or tab. Exit status: 0 trained, 1 bad input, 2 training diverged.',
+    )
+    .option('--data <file.csv>', 'the dataset (required)')
+    .addOption(new Option('--format <format>', 'output: text (seed-script lines), ndjson (records), csv (one row per epoch) (default: text on a terminal, ndjson when piped)').choices(FORMATS))
+    .option('--out <run.ndjson>', 'also write the records to this run file')
+    .option('--predict <x>', "print the trained model's prediction at x (comma-separated, one value per feature)")
+    .option('--max-rows <n>', `refuse data with more rows than this (default: ${DESKTOP_CAPACITY.toLocaleString('en-US')}; a Pico holds 1,024)`);
+  addTrainOptions(cmd);
+  cmd.action((opts: RunOptions) => {
+    const result = runCommand(opts, {
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+      isTTY: process.stdout.isTTY === true,
+    });
+    if (result.exitCode !== 0) process.exitCode = result.exitCode;
+  });
+}
