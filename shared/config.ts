@@ -244,6 +244,8 @@ export function resolveConfig(partial: Partial<TrainConfig>, features = 1): Trai
     throw new ConfigError('optimizer', `unknown optimizer "${String(opt)}"; choose one of ${OPTIMIZERS.join(', ')}`);
   }
   const cfg = defaultConfig(opt);
+  // StepLR's gamma (0.1) would all but stop an exponential schedule: it gets its own default.
+  if (partial.schedule === 'exponential' && partial.gamma === undefined) cfg.gamma = 0.95;
   const keys = Object.keys(partial) as (keyof TrainConfig)[];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];

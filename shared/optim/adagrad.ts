@@ -1,0 +1,25 @@
+// Adagrad, as torch.optim.Adagrad.
+//   γ̃ ← γ / (1 + (t − 1)η)                      (lr_decay η, step t from 1)
+//   g ← g + λθ                                  (weight_decay λ)
+//   S ← S + g²                                  (S starts at initial_accumulator_value)
+//   θ ← θ − γ̃ g / (√S + ε)
+import { f32, type Optimizer } from './types.ts';
+
+export interface AdagradState {
+  sum: Float32Array;
+  step: number;
+}
+
+export const adagrad: Optimizer<AdagradState> = {
+  init: (size, o) => ({ sum: new Float32Array(size).fill(o.initialAccumulator), step: 0 }),
+  update(p, g, n, s, o, lr) {
+    s.step++;
+    const clr = lr / (1 + (s.step - 1) * o.lrDecay);
+    for (let i = 0; i < n; i++) {
+      const d = o.weightDecay !== 0 ? f32(g[i] + o.weightDecay * p[i]) : g[i];
+      const sum = f32(s.sum[i] + d * d);
+      s.sum[i] = sum;
+      p[i] = f32(p[i] - (clr * d) / f32(Math.sqrt(sum) + o.eps));
+    }
+  },
+};

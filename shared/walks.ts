@@ -1,0 +1,286 @@
+// Function minimization: the same optimizers walk a 1-D or 2-D test function from a start point,
+// one record per step, for the descent-path pictures. Each function carries its gradient, a
+// sensible start, learning rate and step count (the seeds' values where the seeds have them), and
+// the plotting range. ES2019 only: this runs on the board too.
+
+import { defaultConfig, OPTIMIZERS, type OptimizerName, type OptimizerOptions, ConfigError } from './config.ts';
+import { getOptimizer, type Optimizer } from './optim/index.ts';
+import { PROTOCOL_VERSION, formatDone, formatStep, type WalkStartRecord } from './protocol.ts';
+import type { Source } from './trainer.ts';
+
+export interface WalkFunction {
+  name: string;
+  dims: 1 | 2;
+  /** The formula as a teacher would write it. */
+  formula: string;
+  f(x: number, y: number): number;
+  /** Writes the gradient at (x, y) into g[0..dims). */
+  grad(x: number, y: number, g: Float32Array): void;
+  start: number[];
+  lr: number;
+  steps: number;
+  /** Plot window: [xmin, xmax] and, for 2-D, [ymin, ymax]. */
+  range: number[][];
+  minimum: number[];
+}
+
+export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
+  quadratic: {
+    name: 'quadratic',
+    dims: 1,
+    formula: 'x² + 4x + 1',
+    f: (x) => x * x + 4 * x + 1,
+    grad: (x, _y, g) => {
+      g[0] = 2 * x + 4;
+    },
+    start: [2],
+    lr: 0.7,
+    steps: 30,
+    range: [[-6, 3]],
+    minimum: [-2],
+  },
+  bowl: {
+    name: 'bowl',
+    dims: 2,
+    formula: 'x² + y²',
+    f: (x, y) => x * x + y * y,
+    grad: (x, y, g) => {
+      g[0] = 2 * x;
+      g[1] = 2 * y;
+    },
+    start: [2, 2],
+    lr: 0.1,
+    steps: 50,
+    range: [
+      [-3, 3],
+      [-3, 3],
+    ],
+    minimum: [0, 0],
+  },
+  rosenbrock: {
+    name: 'rosenbrock',
+    dims: 2,
+    formula: '(1 − x)² + 100(y − x²)²',
+    f: (x, y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x),
+    grad: (x, y, g) => {
+      g[0] = -2 * (1 - x) - 400 * x * (y - x * x);
+      g[1] = 200 * (y - x * x);
+    },
+    start: [-1.5, 2],
+    lr: 0.001,
+    steps: 500,
+    range: [
+      [-2, 2],
+      [-1, 3],
+    ],
+    minimum: [1, 1],
+  },
+  beale: {
+    name: 'beale',
+    dims: 2,
+    formula: '(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²',
+    f: (x, y) => {
+      const a = 1.5 - x + x * y;
+      const b = 2.25 - x + x * y * y;
+      const c = 2.625 - x + x * y * y * y;
+      return a * a + b * b + c * c;
+    },
+    grad: (x, y, g) => {
+      const a = 1.5 - x + x * y;
+      const b = 2.25 - x + x * y * y;
+      const c = 2.625 - x + x * y * y * y;
+      g[0] = 2 * a * (y - 1) + 2 * b * (y * y - 1) + 2 * c * (y * y * y - 1);
+      g[1] = 2 * a * x + 4 * b * x * y + 6 * c * x * y * y;
+    },
+    start: [1, 1.5],
+    lr: 0.003,
+    steps: 1000,
+    range: [
+      [-4.5, 4.5],
+      [-4.5, 4.5],
+    ],
+    minimum: [3, 0.5],
+  },
+  saddle: {
+    name: 'saddle',
+    dims: 2,
+    formula: 'x² − y²',
+    f: (x, y) => x * x - y * y,
+    grad: (x, y, g) => {
+      g[0] = 2 * x;
+      g[1] = -2 * y;
+    },
+    // Just off the ridge: plain gradient descent lingers at the saddle, momentum escapes sooner.
+    start: [-1.5, 0.001],
+    lr: 0.05,
+    steps: 80,
+    range: [
+      [-2, 2],
+      [-2, 2],
+    ],
+    minimum: [0, 0],
+  },
+  ravine: {
+    name: 'ravine',
+    dims: 2,
+    formula: '0.05x² + 5y²',
+    f: (x, y) => 0.05 * x * x + 5 * y * y,
+    grad: (x, y, g) => {
+      g[0] = 0.1 * x;
+      g[1] = 10 * y;
+    },
+    // Steep across, shallow along: gradient descent zig-zags, momentum and Adam run down the valley.
+    start: [-9, 1],
+    lr: 0.19,
+    steps: 100,
+    range: [
+      [-10, 10],
+      [-2.5, 2.5],
+    ],
+    minimum: [0, 0],
+  },
+};
+
+export interface WalkConfig extends OptimizerOptions {
+  fn: string;
+  optimizer: OptimizerName;
+  steps: number;
+  start: number[];
+}
+
+/** Completes a walk's settings from the function's and the optimizer's defaults, and checks them. */
+export function resolveWalk(partial: Partial<WalkConfig> & { fn: string }): WalkConfig {
+  const fn = WALK_FUNCTIONS[partial.fn];
+  if (!fn) throw new ConfigError('fn', 'unknown function "' + partial.fn + '"; choose one of ' + Object.keys(WALK_FUNCTIONS).join(', '));
+  const opt = partial.optimizer || 'sgd';
+  if (OPTIMIZERS.indexOf(opt) < 0) throw new ConfigError('optimizer', 'unknown optimizer "' + opt + '"; choose one of ' + OPTIMIZERS.join(', '));
+  const base = defaultConfig(opt);
+  const cfg: WalkConfig = {
+    lr: fn.lr,
+    momentum: base.momentum,
+    dampening: base.dampening,
+    nesterov: base.nesterov,
+    weightDecay: base.weightDecay,
+    lrDecay: base.lrDecay,
+    initialAccumulator: base.initialAccumulator,
+    rho: base.rho,
+    alpha: base.alpha,
+    centered: base.centered,
+    beta1: base.beta1,
+    beta2: base.beta2,
+    eps: base.eps,
+    amsgrad: base.amsgrad,
+    fn: fn.name,
+    optimizer: opt,
+    steps: fn.steps,
+    start: fn.start.slice(),
+  };
+  // Adaptive methods take steps of about lr regardless of the gradient's size: give them a step
+  // on the scale of the plot rather than the tiny one plain gradient descent needs on Rosenbrock.
+  if (opt === 'adam' || opt === 'adamw' || opt === 'rmsprop' || opt === 'adagrad') cfg.lr = Math.max(fn.lr, 0.05);
+  if (opt === 'adadelta') cfg.lr = 1;
+  const keys = Object.keys(partial) as (keyof WalkConfig)[];
+  for (let i = 0; i < keys.length; i++) {
+    const v = partial[keys[i]];
+    if (v !== undefined) (cfg as unknown as Record<string, unknown>)[keys[i]] = v;
+  }
+  if (!(cfg.lr > 0 && isFinite(cfg.lr))) throw new ConfigError('lr', 'expected a positive number, got ' + cfg.lr);
+  if (!(cfg.steps >= 1 && cfg.steps <= 1e6 && Math.floor(cfg.steps) === cfg.steps)) throw new ConfigError('steps', 'expected a whole number from 1 to 1000000');
+  if (!Array.isArray(cfg.start) || cfg.start.length !== fn.dims) throw new ConfigError('start', fn.name + ' takes ' + fn.dims + ' coordinate' + (fn.dims > 1 ? 's' : ''));
+  for (let i = 0; i < cfg.start.length; i++) if (typeof cfg.start[i] !== 'number' || !isFinite(cfg.start[i])) throw new ConfigError('start', 'coordinates must be finite numbers');
+  return cfg;
+}
+
+/** Walks past this distance from the origin have left every plot: stop as diverged. */
+const ESCAPE = 1e6;
+
+export class Walker {
+  private readonly fn: WalkFunction;
+  private readonly p: Float32Array;
+  private readonly g: Float32Array;
+  /** The point before the latest step: what a diverged walk reports instead of NaN. */
+  private readonly prev: Float32Array;
+  private readonly optimizer: Optimizer<unknown>;
+  private readonly state: unknown;
+  private k = -1;
+  private done = false;
+  private paused = false;
+
+  constructor(
+    private readonly cfg: WalkConfig,
+    private readonly out: (line: string) => void,
+    private readonly source: Source = 'desktop',
+  ) {
+    this.fn = WALK_FUNCTIONS[cfg.fn];
+    this.p = new Float32Array(this.fn.dims);
+    for (let i = 0; i < this.fn.dims; i++) this.p[i] = cfg.start[i];
+    this.g = new Float32Array(this.fn.dims);
+    this.prev = new Float32Array(this.fn.dims);
+    this.optimizer = getOptimizer(cfg.optimizer);
+    this.state = this.optimizer.init(this.fn.dims, cfg);
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+
+  run(): void {
+    while (!this.done) this.advance(1e9);
+  }
+
+  /** Takes up to `budget` steps; true while steps remain. */
+  work(budget: number): boolean {
+    if (!this.paused) this.advance(budget);
+    return !this.done;
+  }
+
+  stop(): void {
+    if (!this.done) this.finish('stopped', '');
+  }
+
+  private value(): number {
+    return Math.fround(this.fn.f(this.p[0], this.fn.dims > 1 ? this.p[1] : 0));
+  }
+
+  private advance(budget: number): void {
+    for (let n = 0; n < budget && !this.done; n++) {
+      if (this.k < 0) {
+        const c = this.cfg;
+        const head: WalkStartRecord = { type: 'walk', protocol: PROTOCOL_VERSION, source: this.source, fn: c.fn, optimizer: c.optimizer, lr: c.lr, start: c.start, steps: c.steps };
+        this.out(JSON.stringify(head));
+        this.k = 0;
+        this.out(formatStep(0, this.p, this.fn.dims, this.value()));
+        continue;
+      }
+      const dims = this.fn.dims;
+      this.fn.grad(this.p[0], dims > 1 ? this.p[1] : 0, this.g);
+      for (let i = 0; i < dims; i++) this.g[i] = Math.fround(this.g[i]);
+      this.prev.set(this.p);
+      this.optimizer.update(this.p, this.g, dims, this.state, this.cfg, this.cfg.lr);
+      this.k++;
+      const v = this.value();
+      let far = !(v === v && Math.abs(v) !== Infinity);
+      for (let i = 0; i < dims; i++) if (!(Math.abs(this.p[i]) < ESCAPE)) far = true;
+      if (far) {
+        this.p.set(this.prev);
+        this.finish('diverged', 'the walk left the plot after ' + this.k + ' steps: the learning rate ' + this.cfg.lr + ' is too high; try a smaller --lr');
+        return;
+      }
+      this.out(formatStep(this.k, this.p, dims, v));
+      if (this.k >= this.cfg.steps) this.finish('epochs', '');
+    }
+  }
+
+  /** A walk ends with a done record whose epoch counts steps, w is the point and loss the value. */
+  private finish(reason: 'epochs' | 'diverged' | 'stopped', message: string): void {
+    this.done = true;
+    if (this.k < 0) this.k = 0;
+    this.out(formatDone(reason, this.k, this.p, this.fn.dims, 0, this.value(), -1, message));
+  }
+}
