@@ -1,0 +1,289 @@
+// The seeds' figures as SVG strings: cost per epoch (one run, or several overlaid with a legend),
+// a 2-D descent path over the function's contours, and a 1-D function with the walk's points.
+// No Node APIs: the web page bundles this file for its walk view.
+
+import { contours } from 'd3-contour';
+import { interpolateBlues } from 'd3-scale-chromatic';
+import { findFunction, type PlotFunction } from './functions.ts';
+import { runLabels, walkDims, type Run, type TrainRun, type WalkRun } from './runs.ts';
+import { PALETTE, decimateIndices, esc, frame, linePath, px, type Frame, type LegendEntry } from './svg.ts';
+
+export interface FigureOptions {
+  title?: string;
+  /** Log scale for the cost axis. */
+  log?: boolean;
+  width?: number;
+  height?: number;
+}
+
+export type FigureKind = 'cost' | 'overlay' | 'path' | 'curve';
+
+/** Walk paths start at PALETTE[1]: the contours are blue, so the first path is orange. */
+const WALK_COLORS = [...PALETTE.slice(1), PALETTE[0]];
+
+function extent(cols: ArrayLike<number>[], positiveOnly = false): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const c of cols)
+    for (let i = 0; i < c.length; i++) {
+      const v = c[i];
+      if (!isFinite(v) || (positiveOnly && v <= 0)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  return [lo, hi];
+}
+
+function hasFinite(c: ArrayLike<number>): boolean {
+  for (let i = 0; i < c.length; i++) if (isFinite(c[i])) return true;
+  return false;
+}
+
+function fmtLr(lr: number): string {
+  return String(Number(lr.toPrecision(4)));
+}
+
+// ------------------------------------------------------------------ cost per epoch
+
+/** Cost against epoch: train solid, validation dashed; one colour per run when several are overlaid. */
+export function costFigure(runs: TrainRun[], o: FigureOptions = {}): string {
+  if (runs.length === 0) throw new Error('no epoch records to plot');
+  const width = o.width || 960;
+  const height = o.height || 560;
+  const single = runs.length === 1;
+  const labels = runLabels(runs);
+  const series: { run: TrainRun; kind: 'train' | 'val'; entry: LegendEntry }[] = [];
+  const legend: LegendEntry[] = [];
+  runs.forEach((run, i) => {
+    const color = single ? PALETTE[0] : PALETTE[i % PALETTE.length];
+    series.push({ run, kind: 'train', entry: { label: single ? 'train' : labels[i], color } });
+    if (hasFinite(run.val)) series.push({ run, kind: 'val', entry: { label: single ? 'validation' : `${labels[i]} (val)`, color: single ? PALETTE[1] : color, dashed: true } });
+    legend.push(series[series.length - (hasFinite(run.val) ? 2 : 1)].entry);
+  });
+  // One run: train and validation each get their entry. Several: one entry per run (its colour),
+  // then a key for the line styles, as in the seeds' comparison.
+  if (single && series.length > 1) legend.push(series[1].entry);
+  if (!single && series.some((s) => s.kind === 'val')) legend.push({ label: 'train', color: '#555555' }, { label: 'validation', color: '#555555', dashed: true });
+  const xDomain = extent(runs.map((r) => r.epoch));
+  const ys = series.map((s) => (s.kind === 'train' ? s.run.loss : s.run.val));
+  const [ylo, yhi] = extent(ys, o.log);
+  if (!isFinite(ylo)) throw new Error(o.log ? 'no positive cost to draw on a log scale' : 'no finite cost to draw');
+  const yDomain: [number, number] = o.log ? [ylo, yhi] : [Math.min(0, ylo), yhi];
+  let title = o.title;
+  if (title === undefined) {
+    const st = single ? runs[0].start : null;
+    title = st ? `Cost per epoch — ${st.config.optimizer}, lr ${fmtLr(st.config.lr)}` : single ? 'Cost per epoch' : 'Cost per epoch — comparison';
+  }
+  const { f, open, close } = frame(
+    { width, height, title, xLabel: 'epoch', yLabel: o.log ? 'cost (MSE, log scale)' : 'cost (MSE)', xDomain, yDomain, yLog: o.log, nice: true, legend },
+    single ? 'cost' : 'overlay',
+  );
+  const marks: string[] = [];
+  const buckets = Math.max(50, Math.round(f.right - f.left));
+  for (const s of series) {
+    const y = s.kind === 'train' ? s.run.loss : s.run.val;
+    const { d, points } = linePath(f, s.run.epoch, y, decimateIndices(s.run.epoch, y, buckets), o.log);
+    marks.push(
+      `<path class="series ${s.kind}" data-label="${esc(s.entry.label)}" data-points="${points}" d="${d}" fill="none" stroke="${s.entry.color}" stroke-width="2.5" stroke-linejoin="round"${s.entry.dashed ? ' stroke-dasharray="8 5"' : ''}/>`,
+    );
+  }
+  return [open, ...marks, close].join('\n');
+}
+
+// ------------------------------------------------------------------ walks
+
+function walkFunction(walks: WalkRun[]): PlotFunction | null {
+  const names = [...new Set(walks.map((w) => (w.walk ? w.walk.fn : '')))];
+  if (names.length > 1) throw new Error(`the walks are on different functions (${names.join(', ')}): plot them one function at a time`);
+  return names[0] ? findFunction(names[0]) : null;
+}
+
+/** The function's range, grown to take in the walks' points but never past 3 × its own width. */
+function walkDomain(range: [number, number] | undefined, cols: number[][]): [number, number] {
+  let [lo, hi] = extent(cols);
+  if (range) {
+    const w = range[1] - range[0];
+    lo = Math.max(Math.min(lo, range[0]), range[0] - w);
+    hi = Math.min(Math.max(hi, range[1]), range[1] + w);
+  } else if (isFinite(lo)) {
+    const pad = (hi - lo) * 0.1 || 1;
+    lo -= pad;
+    hi += pad;
+  } else {
+    lo = -1;
+    hi = 1;
+  }
+  return [lo, hi];
+}
+
+function walkTitle(fn: PlotFunction | null, what: string): string {
+  return `${fn ? fn.name : 'walk'}: ${what}`;
+}
+
+/** The formula, and the settings when there is one walk: `f(x, y) = x² + y² · sgd, lr 0.1`. */
+function walkSubtitle(walks: WalkRun[], fn: PlotFunction | null): string | undefined {
+  const parts: string[] = [];
+  if (fn) parts.push(`${fn.dims === 2 ? 'f(x, y)' : 'f(x)'} = ${fn.formula}`);
+  const w = walks.length === 1 ? walks[0].walk : null;
+  if (w) parts.push(`${w.optimizer}, lr ${fmtLr(w.lr)}`);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+/** The function's minimum as a cross, white-edged so it shows on any contour band. */
+function minimumMark(f: Frame, fn: PlotFunction, y: number): string {
+  const cx = f.x(fn.minimum[0]);
+  const cy = f.y(y);
+  const d = `M${px(cx - 7)},${px(cy - 7)}L${px(cx + 7)},${px(cy + 7)}M${px(cx - 7)},${px(cy + 7)}L${px(cx + 7)},${px(cy - 7)}`;
+  return `<g class="minimum"><path d="${d}" stroke="#ffffff" stroke-width="6"/><path d="${d}" stroke="#222222" stroke-width="2.5"/></g>`;
+}
+
+export interface PathFigureOptions extends FigureOptions {
+  /** Fix the view instead of fitting it to the function's range and the paths (the live page does). */
+  domain?: [[number, number], [number, number]];
+  /** Contour grid resolution per side. */
+  grid?: number;
+}
+
+/** Filled contour bands of f over the domain, on log(1 + f − min) so steep valleys keep their levels. */
+export function contourLayer(fn: PlotFunction, f: Frame, xd: [number, number], yd: [number, number], n = 120, levels = 16): string {
+  const values = new Float64Array(n * n);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < n; i++) {
+      const x = xd[0] + ((i + 0.5) / n) * (xd[1] - xd[0]);
+      const y = yd[0] + ((j + 0.5) / n) * (yd[1] - yd[0]);
+      const v = fn.f(x, y);
+      values[j * n + i] = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  for (let k = 0; k < values.length; k++) values[k] = Math.log1p(values[k] - lo);
+  const top = Math.log1p(hi - lo);
+  const thresholds = Array.from({ length: levels }, (_, k) => (top * k) / levels);
+  const bands = contours().size([n, n]).thresholds(thresholds)(Array.from(values));
+  const gx = (g: number) => px(f.x(xd[0] + (g / n) * (xd[1] - xd[0])));
+  const gy = (g: number) => px(f.y(yd[0] + (g / n) * (yd[1] - yd[0])));
+  const out: string[] = ['<g class="contours">'];
+  bands.forEach((band, k) => {
+    let d = '';
+    for (const polygon of band.coordinates)
+      for (const ring of polygon) {
+        ring.forEach((p, i) => (d += (i ? 'L' : 'M') + gx(p[0]) + ',' + gy(p[1])));
+        d += 'Z';
+      }
+    if (!d) return;
+    // Low values dark, high values pale: the eye finds the minimum.
+    const fill = interpolateBlues(0.75 - (0.7 * k) / levels);
+    out.push(`<path class="contour" data-level="${k}" d="${d}" fill="${fill}" stroke="#ffffff" stroke-opacity="0.6" stroke-width="0.7"/>`);
+  });
+  out.push('</g>');
+  return out.join('\n');
+}
+
+/** 2-D walks over the contours of their function. */
+export function pathFigure(walks: WalkRun[], o: PathFigureOptions = {}): string {
+  if (walks.length === 0) throw new Error('no walk to plot');
+  const fn = walkFunction(walks);
+  const labels = runLabels(walks);
+  const xd = o.domain ? o.domain[0] : walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
+  const yd = o.domain ? o.domain[1] : walkDomain(fn && fn.range[1] ? fn.range[1] : undefined, walks.map((w) => w.x[1] || []));
+  const legend = walks.map((_, i) => ({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length] }));
+  const { f, open, close } = frame(
+    { width: o.width || 760, height: o.height || 640, title: o.title ?? walkTitle(fn, walks.length > 1 ? 'descent paths' : 'descent path'), subtitle: o.title === undefined ? walkSubtitle(walks, fn) : undefined, xLabel: 'x', yLabel: 'y', xDomain: xd, yDomain: yd, legend },
+    'path',
+  );
+  const marks: string[] = [];
+  if (fn && fn.dims === 2) marks.push(contourLayer(fn, f, xd, yd, o.grid), minimumMark(f, fn, fn.minimum[1]));
+  walks.forEach((w, i) => marks.push(walkPath(f, w, legend[i].label, legend[i].color)));
+  return [open, ...marks, close].join('\n');
+}
+
+/** One walk: its line, a dot per step while the steps are few, the start ringed and the end filled. */
+function walkPath(f: Frame, w: WalkRun, label: string, color: string): string {
+  const xs = w.x[0] || [];
+  const ys = w.x[1] || [];
+  const n = xs.length;
+  const stride = Math.max(1, Math.ceil(n / 4000));
+  const idx: number[] = [];
+  for (let i = 0; i < n; i += stride) idx.push(i);
+  if (n && idx[idx.length - 1] !== n - 1) idx.push(n - 1);
+  const { d, points } = linePath(f, xs, ys, idx, false);
+  const out = [`<g class="walk" data-label="${esc(label)}" data-steps="${n}">`];
+  out.push(`<path class="walk-line" data-points="${points}" d="${d}" fill="none" stroke="${color}" stroke-width="2.5" stroke-linejoin="round"/>`);
+  if (n <= 80) for (const i of idx) if (isFinite(xs[i]) && isFinite(ys[i])) out.push(`<circle class="step" cx="${px(f.x(xs[i]))}" cy="${px(f.y(ys[i]))}" r="3" fill="${color}"/>`);
+  if (n && isFinite(xs[0]) && isFinite(ys[0])) out.push(`<circle class="start" cx="${px(f.x(xs[0]))}" cy="${px(f.y(ys[0]))}" r="7" fill="#ffffff" stroke="${color}" stroke-width="3"/>`);
+  const e = n - 1;
+  if (n > 1 && isFinite(xs[e]) && isFinite(ys[e])) out.push(`<circle class="end" cx="${px(f.x(xs[e]))}" cy="${px(f.y(ys[e]))}" r="6" fill="${color}" stroke="#222" stroke-width="1.5"/>`);
+  out.push('</g>');
+  return out.join('\n');
+}
+
+/** 1-D walks: the function's curve and, on it, the point of every step. */
+export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
+  if (walks.length === 0) throw new Error('no walk to plot');
+  const fn = walkFunction(walks);
+  const labels = runLabels(walks);
+  const xd = walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
+  const cx: number[] = [];
+  const cy: number[] = [];
+  if (fn)
+    for (let i = 0; i <= 400; i++) {
+      const x = xd[0] + (i / 400) * (xd[1] - xd[0]);
+      cx.push(x);
+      cy.push(fn.f(x, 0));
+    }
+  const [lo, hi] = extent([cy, ...walks.map((w) => w.f)]);
+  const pad = (hi - lo) * 0.05 || 1;
+  const legend: LegendEntry[] = [];
+  if (fn) legend.push({ label: `f(x) = ${fn.formula}`, color: '#555555' });
+  walks.forEach((_, i) => legend.push({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length], mark: 'dot' }));
+  const { f, open, close } = frame(
+    { width: o.width || 900, height: o.height || 560, title: o.title ?? walkTitle(fn, 'descent on the curve'), subtitle: o.title === undefined ? walkSubtitle(walks, fn) : undefined, xLabel: 'x', yLabel: 'f(x)', xDomain: xd, yDomain: [lo - pad, hi + pad], legend },
+    'curve',
+  );
+  const marks: string[] = [];
+  if (fn) {
+    const all = cx.map((_, i) => i);
+    marks.push(`<path class="function" data-points="${cx.length}" d="${linePath(f, cx, cy, all, false).d}" fill="none" stroke="#555555" stroke-width="2.5"/>`);
+  }
+  walks.forEach((w, k) => {
+    const color = WALK_COLORS[k % WALK_COLORS.length];
+    const xs = w.x[0] || [];
+    const n = xs.length;
+    const stride = Math.max(1, Math.ceil(n / 400));
+    const idx: number[] = [];
+    for (let i = 0; i < n; i += stride) idx.push(i);
+    if (n && idx[idx.length - 1] !== n - 1) idx.push(n - 1);
+    const out = [`<g class="walk" data-label="${esc(legend[k + (fn ? 1 : 0)].label)}" data-steps="${n}">`];
+    out.push(`<path class="walk-line" d="${linePath(f, xs, w.f, idx, false).d}" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="4 3"/>`);
+    for (const i of idx) if (isFinite(xs[i]) && isFinite(w.f[i])) out.push(`<circle class="step" cx="${px(f.x(xs[i]))}" cy="${px(f.y(w.f[i]))}" r="${i === 0 ? 7 : 5}" fill="${color}" stroke="#222" stroke-width="1"/>`);
+    out.push('</g>');
+    marks.push(out.join('\n'));
+  });
+  return [open, ...marks, close].join('\n');
+}
+
+// ------------------------------------------------------------------ choosing
+
+/** What the records call for: epochs → cost (one run) or overlay (several); 2-D steps → path; 1-D → curve. */
+export function figureKind(runs: Run[]): FigureKind {
+  const trains = runs.filter((r) => r.kind === 'train');
+  const walks = runs.filter((r): r is WalkRun => r.kind === 'walk');
+  if (trains.length && walks.length) throw new Error('the files mix training runs and walks: plot them separately');
+  if (trains.length) return trains.length > 1 ? 'overlay' : 'cost';
+  if (!walks.length) throw new Error('no epoch or step records to plot');
+  return walks.some((w) => walkDims(w) >= 2) ? 'path' : 'curve';
+}
+
+export function autoFigure(runs: Run[], o: FigureOptions = {}): { kind: FigureKind; svg: string } {
+  const kind = figureKind(runs);
+  const trains = runs.filter((r): r is TrainRun => r.kind === 'train');
+  const walks = runs.filter((r): r is WalkRun => r.kind === 'walk');
+  if (kind === 'cost' || kind === 'overlay') return { kind, svg: costFigure(trains, o) };
+  if (kind === 'path') {
+    if (walks.some((w) => walkDims(w) < 2)) throw new Error('the files mix 1-D and 2-D walks: plot them separately');
+    return { kind, svg: pathFigure(walks, o) };
+  }
+  return { kind, svg: curveFigure(walks, o) };
+}
