@@ -1,4 +1,78 @@
+// `npx host flash [--port P]` (npm run flash): build the firmware, upload it with Kaluma's
+// YMODEM, check the board's `Done`, `.load` it and wait for its hello.
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { REPO_ROOT, buildFirmware } from '../build/firmware.ts';
+import { BundleTracer, traceBoardLines } from '../build/trace.ts';
+import { BoardLink } from '../link/board.ts';
+import { flashProgram } from '../link/flash.ts';
+import { choosePort, openPort } from '../link/port.ts';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+interface FlashCliOptions {
+  port?: string;
+  file?: string;
+  build: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('flash')
+    .description('build the firmware and flash it onto the Pico (Kaluma .flash -w), then check that it starts')
+    .option('-p, --port <path>', 'serial port (default: the one Pico, or the one virtual Pico)')
+    .option('--file <bundle.js>', 'flash this script instead of building firmware/main.ts')
+    .option('--no-build', 'flash the existing dist/firmware.js without rebuilding')
+    .action(async (opts: FlashCliOptions) => {
+      let code: Uint8Array;
+      let name: string;
+      let tracer: BundleTracer | null = null;
+      if (opts.file) {
+        name = opts.file;
+        code = await readFile(opts.file);
+        tracer = BundleTracer.load(resolve(opts.file) + '.map');
+      } else if (opts.build) {
+        const built = await buildFirmware();
+        name = relative(REPO_ROOT, built.outfile);
+        code = Buffer.from(built.code, 'utf8');
+        tracer = BundleTracer.load(built.mapfile);
+        process.stderr.write(`built ${name}: ${built.bytes} bytes\n`);
+      } else {
+        const out = resolve(REPO_ROOT, 'dist/firmware.js');
+        name = relative(REPO_ROOT, out);
+        code = await readFile(out);
+        tracer = BundleTracer.load(out + '.map');
+      }
+
+      const path = await choosePort(opts.port);
+      const port = await openPort(path);
+      const link = new BoardLink(port);
+      const bar = new cliProgress.SingleBar(
+        { format: 'flashing {bar} {percentage}% | {value}/{total} bytes', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+        cliProgress.Presets.shades_classic,
+      );
+      let started = false;
+      try {
+        const hello = await flashProgram(link, code, {
+          onProgress: (sent, total) => {
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar.update(sent);
+          },
+          traceLines: (lines) => traceBoardLines(lines, tracer),
+        });
+        if (started) bar.stop();
+        process.stdout.write(
+          `flashed ${name} (${code.length} bytes) to ${path}\n` +
+            `firmware ${hello.firmware} on ${hello.runtime}, protocol ${hello.protocol}; ` +
+            `capacity ${hello.capacity.samples} samples × ${hello.capacity.features} features; ` +
+            `heap ${hello.heap.used} of ${hello.heap.total} bytes used (${hello.heap.total - hello.heap.used} free)\n`,
+        );
+      } finally {
+        if (started) bar.stop();
+        await link.close();
+      }
+    });
+}

@@ -1,0 +1,148 @@
+// Builds the firmware bundle that Kaluma runs, and refuses bundles the board would choke on.
+//
+// Kaluma 1.2.1 parses the flashed program as one strict-mode ES2019-ish script (JerryScript
+// 2.4: no `?.`, no `??=`, no #private), stores it NUL-terminated, and has none of Node's
+// globals. esbuild lowers and bundles; the checks below then prove the result is fit:
+// it parses as an ES2019 strict script, reads no Node global, is at most 64 KB, has no NUL.
+// The source map stays on the host (dist/firmware.js.map) so board stack lines can be traced.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'acorn';
+import { build } from 'esbuild';
+import { UserError } from '../errors.ts';
+import { freeIdentifiers, type FreeUse } from './free-identifiers.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_ENTRY = resolve(REPO_ROOT, 'firmware/main.ts');
+export const DEFAULT_OUT = resolve(REPO_ROOT, 'dist/firmware.js');
+
+/** Largest bundle accepted: a budget that leaves the 180 KB heap room to parse and run it. */
+export const MAX_BUNDLE_BYTES = 64 * 1024;
+
+/**
+ * Globals Node has and Kaluma does not: reading one on the board throws a ReferenceError.
+ * `process` is not here: Kaluma has its own (`process.memoryUsage()`, `process.stdin`).
+ */
+export const NODE_ONLY_GLOBALS = [
+  'require',
+  'module',
+  'exports',
+  'Buffer',
+  '__dirname',
+  '__filename',
+  'global',
+  'setImmediate',
+  'clearImmediate',
+  'queueMicrotask',
+  'structuredClone',
+  'TextEncoder',
+  'TextDecoder',
+  'URL',
+  'URLSearchParams',
+  'fetch',
+  'AbortController',
+  'performance',
+  'WebAssembly',
+] as const;
+
+export class FirmwareBuildError extends UserError {
+  constructor(
+    readonly problems: string[],
+    entry: string,
+  ) {
+    super(`the firmware bundle of ${entry} is not fit for the board:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'FirmwareBuildError';
+  }
+}
+
+export interface BundleReport {
+  bytes: number;
+  lines: number;
+  /** Every global the bundle reads (Kaluma's and the language's). */
+  globals: FreeUse[];
+}
+
+/** The checks alone, on bundle text: returns the problems found (empty = fit for the board). */
+export function checkBundle(code: string): { problems: string[]; report: BundleReport } {
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(code, 'utf8');
+  const lines = code.split('\n').length;
+  let globals: FreeUse[] = [];
+
+  if (bytes > MAX_BUNDLE_BYTES) problems.push(`it is ${bytes} bytes, over the ${MAX_BUNDLE_BYTES}-byte (64 KB) limit`);
+  const nul = code.indexOf('\0');
+  if (nul >= 0) problems.push(`it contains a NUL byte (at offset ${nul}); Kaluma stores the program NUL-terminated and would cut it there`);
+
+  // The directive goes on the first line so line numbers in parse errors stay the bundle's own.
+  try {
+    const ast = parse('"use strict";' + code, { ecmaVersion: 2019, sourceType: 'script' });
+    globals = freeIdentifiers(ast, code);
+  } catch (err) {
+    problems.push(`it does not parse as an ES2019 strict-mode script: ${(err as Error).message}`);
+  }
+  const banned = new Set<string>(NODE_ONLY_GLOBALS);
+  for (const g of globals) {
+    if (banned.has(g.name) && !g.typeofOnly) problems.push(`it uses the Node global \`${g.name}\` (bundle line ${g.line}), which Kaluma does not have`);
+  }
+  return { problems, report: { bytes, lines, globals } };
+}
+
+export interface BuildOptions {
+  entry?: string;
+  /** Output path; the map goes beside it with `.map` added. */
+  outfile?: string;
+  /** false: build and check in memory only (tests). */
+  write?: boolean;
+}
+
+export interface BuildResult extends BundleReport {
+  code: string;
+  map: string;
+  outfile: string;
+  mapfile: string;
+}
+
+/** esbuild → checks → dist/firmware.js (+ .map). Throws FirmwareBuildError with every problem found. */
+export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResult> {
+  const entry = resolve(opts.entry ?? DEFAULT_ENTRY);
+  const outfile = resolve(opts.outfile ?? DEFAULT_OUT);
+  const mapfile = outfile + '.map';
+  let result;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: 'iife',
+      target: 'es2019',
+      platform: 'neutral',
+      minify: false,
+      // External: the map is written beside the bundle and no sourceMappingURL goes to the board.
+      sourcemap: 'external',
+      sourcesContent: true,
+      charset: 'ascii',
+      legalComments: 'none',
+      outfile,
+      write: false,
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    const e = err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[]; message?: string };
+    const problems = e.errors && e.errors.length > 0 ? e.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)) : [String(e.message ?? err)];
+    throw new FirmwareBuildError(problems, entry);
+  }
+  let code = '';
+  let map = '';
+  for (const f of result.outputFiles) {
+    if (f.path.endsWith('.map')) map = f.text;
+    else code = f.text;
+  }
+  const { problems, report } = checkBundle(code);
+  if (problems.length > 0) throw new FirmwareBuildError(problems, entry);
+  if (opts.write !== false) {
+    await mkdir(dirname(outfile), { recursive: true });
+    await writeFile(outfile, code);
+    await writeFile(mapfile, map);
+  }
+  return { code, map, outfile, mapfile, ...report };
+}

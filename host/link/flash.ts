@@ -1,0 +1,149 @@
+// Putting a program on the board: Ctrl-C, `.flash -w`, YMODEM, the board's verdict, `.load`,
+// and the firmware's hello. Success is claimed only when the board itself says so twice: it
+// printed `Done` after the transfer, and the program it now runs printed a hello record with
+// our protocol version. Everything else is a FlashError naming what went wrong.
+import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
+import { UserError } from '../errors.ts';
+import { CTRL_C, collectErrorLines, type BoardLink } from './board.ts';
+import type { Line } from './lines.ts';
+import { YmodemError, ymodemSend } from './ymodem.ts';
+
+/** The name Kaluma's flash command expects in the YMODEM header. */
+export const FLASH_FILE_NAME = 'usercode';
+
+export type FlashStage = 'start' | 'transfer' | 'verify' | 'load' | 'protocol';
+
+export class FlashError extends UserError {
+  constructor(
+    readonly stage: FlashStage,
+    message: string,
+    readonly boardLines: string[] = [],
+  ) {
+    super(boardLines.length > 0 ? `${message}\nthe board printed:\n  ${boardLines.join('\n  ')}` : message);
+    this.name = 'FlashError';
+  }
+}
+
+export interface FlashOptions {
+  /** Per YMODEM block (bytes sent so far, total). */
+  onProgress?: (sent: number, total: number) => void;
+  /** Rewrites board error lines (stack lines through the source map). */
+  traceLines?: (lines: string[]) => string[];
+  startTimeoutMs?: number;
+  blockTimeoutMs?: number;
+  verdictTimeoutMs?: number;
+  helloTimeoutMs?: number;
+  /** Check hello.protocol against PROTOCOL_VERSION (on by default). */
+  checkProtocol?: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type Verdict = 'done' | 'verification' | 'aborted' | 'failed';
+
+function verdictOf(line: Line): Verdict | null {
+  const t = line.text;
+  if (/\bDone\s*$/.test(t)) return 'done';
+  if (/Verification failed/i.test(t)) return 'verification';
+  if (/\bAborted\b/.test(t)) return 'aborted';
+  if (/Failed to receive/i.test(t)) return 'failed';
+  return null;
+}
+
+/** Flashes `program` (the bundle's bytes) and returns the hello record of the program it loaded. */
+export async function flashProgram(link: BoardLink, program: Uint8Array, opts: FlashOptions = {}): Promise<HelloRecord> {
+  const trace = opts.traceLines ?? ((l: string[]) => l);
+  if (program.includes(0)) throw new FlashError('start', 'the program contains a NUL byte; Kaluma would store only the part before it');
+
+  // Stop whatever runs, and end any half-typed line.
+  await link.write(CTRL_C);
+  await sleep(150);
+  await link.write('\r');
+  await sleep(100);
+
+  // Everything the board prints from here on, for the error messages.
+  const heard: string[] = [];
+  const unHeard = link.onLine((l) => {
+    if (l.text.trim() !== '' && heard.length < 200) heard.push(l.text.trim());
+  });
+
+  // The verdict line comes right after the last ACK: listen before the transfer starts.
+  let verdict: Verdict | null = null;
+  let wakeVerdict: (() => void) | null = null;
+  const unVerdict = link.onLine((l) => {
+    if (verdict) return;
+    const v = verdictOf(l);
+    if (v) {
+      verdict = v;
+      if (wakeVerdict) wakeVerdict();
+    }
+  });
+
+  const bytes = link.openByteChannel();
+  try {
+    await link.sendLine('.flash -w');
+    try {
+      await ymodemSend(bytes.channel, FLASH_FILE_NAME, program, {
+        startTimeoutMs: opts.startTimeoutMs ?? 5000,
+        blockTimeoutMs: opts.blockTimeoutMs ?? 5000,
+        onProgress: opts.onProgress,
+      });
+    } catch (err) {
+      if (!(err instanceof YmodemError)) throw err;
+      // A cancel is often followed by the board's reason; give it a moment to arrive.
+      await sleep(300);
+      const said = heard.filter((h) => !/^C+$/.test(h)).slice(-6);
+      if (err.reason === 'no-start') {
+        throw new FlashError('start', `${err.message}: the board did not start a YMODEM upload after \`.flash -w\`. Is it a Kaluma board, and not stuck in a long loop? Unplug and replug it, then try again`, said);
+      }
+      if (err.reason === 'cancelled') {
+        throw new FlashError('transfer', `${err.message} (the program may be too large for the board, or its flash failed)`, said);
+      }
+      throw new FlashError('transfer', `the upload failed: ${err.message}`, said);
+    }
+  } finally {
+    bytes.close();
+  }
+
+  try {
+    if (!verdict) {
+      await new Promise<void>((resolve) => {
+        wakeVerdict = resolve;
+        setTimeout(resolve, opts.verdictTimeoutMs ?? 10000);
+      });
+    }
+  } finally {
+    unVerdict();
+  }
+  const v = verdict as Verdict | null;
+  if (v !== 'done') {
+    unHeard();
+    if (v === 'verification') throw new FlashError('verify', 'the board stored the program but its check of the flash failed (Verification failed): flash again; if it repeats, the board\'s flash may be worn', heard.slice(-6));
+    if (v === 'aborted') throw new FlashError('verify', 'the board aborted the upload (Aborted)', heard.slice(-6));
+    if (v === 'failed') throw new FlashError('verify', 'the board did not receive the program (Failed to receive)', heard.slice(-6));
+    throw new FlashError('verify', 'the transfer ended but the board never said `Done`: the program may not be stored. Flash again', heard.slice(-6));
+  }
+
+  // Run it, and wait for the firmware to introduce itself.
+  const errors = collectErrorLines(link);
+  try {
+    const hello = link.waitForRecord((r): r is HelloRecord => r.type === 'hello', opts.helloTimeoutMs ?? 10000, 'hello record');
+    hello.catch(() => undefined);
+    await link.sendLine('.load');
+    let rec: HelloRecord;
+    try {
+      rec = await hello;
+    } catch (err) {
+      const traced = trace(errors.lines);
+      if (traced.length > 0) throw new FlashError('load', 'the program was stored but stopped with an error when it started', traced);
+      throw new FlashError('load', `the program was stored, but no hello record came after \`.load\` (${(err as Error).message})`, heard.slice(-6));
+    }
+    if (opts.checkProtocol !== false && rec.protocol !== PROTOCOL_VERSION) {
+      throw new FlashError('protocol', `the firmware says protocol ${rec.protocol}, this host speaks ${PROTOCOL_VERSION}: the bundle and the host are from different versions`);
+    }
+    return rec;
+  } finally {
+    errors.stop();
+    unHeard();
+  }
+}
