@@ -1,12 +1,14 @@
 // What crosses from the host to the board. The host never types user text into the REPL: every
-// line it sends is one of two calls whose arguments are an integer and a base64 string,
-//   pt.d(SEQ,"BASE64")   a chunk of the dataset: float32 little-endian, row-major [x1..xF, y] per sample
-//   pt.c(SEQ,"BASE64")   a command: ASCII JSON such as {"op":"start"}
-// and the board answers each with one `ack` or `error` record carrying SEQ. Both sides use this file.
+// line it sends is one of two calls whose arguments are integers and a base64 string,
+//   pt.d(SEQ,"BASE64",CRC)   a chunk of the dataset: float32 little-endian, whole rows [x1..xF, y],
+//                            with the CRC-32 of its bytes; the board appends it only if the CRC matches
+//   pt.c(SEQ,"BASE64")       a command: ASCII JSON such as {"op":"start"}
+// and the board answers each with one `ack` or `error` record carrying SEQ. A chunk re-sent with the
+// same SEQ (its ack was lost) is acknowledged again, not appended twice. Both sides use this file.
 
 /** Kaluma's REPL takes at most 1023 characters per line; stay well under it. */
 export const MAX_LINE = 1000;
-/** Largest base64 payload per line: leaves room for `pt.d(4294967295,"` and `")`. */
+/** Largest base64 payload per line: leaves room for `pt.d(4294967295,"`, `",4294967295)`. */
 export const MAX_B64 = 960;
 /** Floats per data chunk (720 bytes, 960 base64 characters). */
 export const CHUNK_FLOATS = 180;
@@ -91,16 +93,31 @@ export function crc32(bytes: Uint8Array, n: number, crc = 0): number {
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function callLine(fn: 'd' | 'c', seq: number, b64: string): string {
-  // The guard that keeps user text out of the REPL: only an integer and base64 ever reach it.
-  if (!(seq >= 0 && seq <= 4294967295 && Math.floor(seq) === seq)) throw new Error(`bad sequence number ${seq}`);
-  if (!B64.test(b64) || b64.length > MAX_B64) throw new Error('payload is not short base64');
-  return 'pt.' + fn + '(' + seq + ',"' + b64 + '")';
+function isUint32(v: number): boolean {
+  return v >= 0 && v <= 4294967295 && Math.floor(v) === v;
 }
 
-/** REPL line carrying float32 values (already rounded) as little-endian bytes. */
+function callLine(fn: 'd' | 'c', seq: number, b64: string, crc: number): string {
+  // The guard that keeps user text out of the REPL: only integers and base64 ever reach it.
+  if (!isUint32(seq)) throw new Error(`bad sequence number ${seq}`);
+  if (!B64.test(b64) || b64.length > MAX_B64) throw new Error('payload is not short base64');
+  return 'pt.' + fn + '(' + seq + ',"' + b64 + '"' + (crc >= 0 ? ',' + crc : '') + ')';
+}
+
+/** Float32 values (already rounded) as the little-endian bytes that cross the wire. */
+export function floatBytes(values: Float32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** REPL line carrying whole rows of float32 values and their CRC-32. */
 export function dataLine(seq: number, values: Float32Array): string {
-  return callLine('d', seq, base64Encode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)));
+  const bytes = floatBytes(values);
+  return callLine('d', seq, base64Encode(bytes), crc32(bytes, bytes.length));
+}
+
+/** Values per data chunk for rows of `features + 1`: whole rows only, at most CHUNK_FLOATS. */
+export function chunkValues(features: number): number {
+  return Math.floor(CHUNK_FLOATS / (features + 1)) * (features + 1);
 }
 
 /** REPL line carrying a command. Non-ASCII is escaped so the board can decode byte by byte. */
@@ -108,5 +125,5 @@ export function commandLine(seq: number, cmd: Command): string {
   const json = JSON.stringify(cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
   const bytes = new Uint8Array(json.length);
   for (let i = 0; i < json.length; i++) bytes[i] = json.charCodeAt(i);
-  return callLine('c', seq, base64Encode(bytes));
+  return callLine('c', seq, base64Encode(bytes), -1);
 }

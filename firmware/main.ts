@@ -1,0 +1,235 @@
+// The board side: a thin Kaluma adapter over the engine in shared/. The host reaches it only through
+// two REPL calls (see shared/wire.ts): pt.d(seq, base64, crc) for dataset chunks and
+// pt.c(seq, base64-json) for commands. Each answers with one ack or error record. Training runs in
+// setTimeout slices of a few milliseconds so that the REPL (and with it pause/stop) gets through.
+// Every record is printed as one string per console.log, which Kaluma frames as "\x1b[2K\r" … "\r\n".
+
+import { resolveConfig, type TrainConfig } from '../shared/config.ts';
+import { Dataset, MAX_FEATURES } from '../shared/dataset.ts';
+import { PROTOCOL_VERSION, type ProtocolRecord } from '../shared/protocol.ts';
+import { Trainer } from '../shared/trainer.ts';
+import { Walker, resolveWalk, type WalkConfig } from '../shared/walks.ts';
+import { base64Decode, crc32, MAX_B64, type Command } from '../shared/wire.ts';
+
+/** Samples the board holds: 1,024 × 8 features of float32 is 36 KB of the 180 KB heap. */
+const CAPACITY = 1024;
+/** Target length of one training slice; the REPL waits while a slice runs. */
+const SLICE_MS = 8;
+
+const dataset = new Dataset(CAPACITY, MAX_FEATURES);
+// One chunk's bytes, decoded in place; its float view reads the little-endian values.
+const chunkBytes = new Uint8Array((MAX_B64 / 4) * 3);
+const chunkFloats = new Float32Array(chunkBytes.buffer);
+
+let expected = -1; // samples announced by `begin`; -1 before any upload
+let datasetCrc = 0;
+let complete = false;
+let lastDataSeq = -1;
+let lastDataAck = '';
+let config: TrainConfig | null = null;
+let job: Trainer | Walker | null = null;
+let jobKind: 'training' | 'walking' = 'training';
+let timer: ReturnType<typeof setTimeout> | null = null;
+let paused = false;
+let budget = 64;
+
+function emit(line: string): void {
+  console.log(line);
+}
+
+function send(r: ProtocolRecord): void {
+  emit(JSON.stringify(r));
+}
+
+function fail(seq: number, code: string, message: string): void {
+  send({ type: 'error', seq, code, message });
+}
+
+function heap(): { total: number; used: number } {
+  const m = process.memoryUsage();
+  return { total: m.heapTotal, used: m.heapUsed };
+}
+
+function runtime(): string {
+  const v = typeof process !== 'undefined' && process.version ? String(process.version) : '';
+  return 'kaluma' + (v ? ' ' + v.replace(/^v/, '') : '');
+}
+
+function state(): 'idle' | 'training' | 'paused' | 'done' | 'walking' {
+  if (!job) return 'idle';
+  if (job.finished) return 'done';
+  return paused ? 'paused' : jobKind;
+}
+
+// ------------------------------------------------------------------ time slices
+
+function schedule(): void {
+  if (timer === null && job && !job.finished) timer = setTimeout(slice, 0);
+}
+
+function slice(): void {
+  timer = null;
+  const j = job;
+  if (!j || j.finished) return;
+  const t0 = millis();
+  try {
+    j.work(budget);
+  } catch (e) {
+    // An engine fault must not restart the runtime (the dataset would be lost): report and stop.
+    job = null;
+    send({ type: 'error', code: 'internal', message: String(e && (e as Error).message ? (e as Error).message : e) });
+    return;
+  }
+  // Adapt the budget so a slice lasts about SLICE_MS whatever the dataset and the optimizer.
+  const dt = millis() - t0;
+  if (dt < SLICE_MS / 2 && budget < 1 << 20) budget *= 2;
+  else if (dt > SLICE_MS * 2 && budget > 1) budget = Math.max(1, Math.floor(budget / 2));
+  if (!paused) schedule();
+}
+
+function startJob(j: Trainer | Walker, kind: 'training' | 'walking'): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (job && !job.finished) job.stop();
+  job = j;
+  jobKind = kind;
+  paused = false;
+  budget = kind === 'walking' ? 4 : 64;
+  schedule();
+}
+
+// ------------------------------------------------------------------ commands
+
+function command(seq: number, cmd: Command): void {
+  switch (cmd.op) {
+    case 'begin': {
+      const n = cmd.samples;
+      const f = cmd.features;
+      if (!(f >= 1 && f <= MAX_FEATURES && Math.floor(f) === f)) return fail(seq, 'features', 'features must be 1 to ' + MAX_FEATURES + ', got ' + f);
+      if (!(n >= 1 && n <= CAPACITY && Math.floor(n) === n)) return fail(seq, 'capacity', 'the board holds 1 to ' + CAPACITY + ' samples, got ' + n);
+      if (job && !job.finished) job.stop();
+      job = null;
+      dataset.reset(f);
+      expected = n;
+      datasetCrc = 0;
+      complete = false;
+      lastDataSeq = -1;
+      return send({ type: 'ack', seq, op: 'begin', count: 0 });
+    }
+    case 'end':
+      if (expected < 0) return fail(seq, 'no_upload', 'no dataset upload in progress');
+      if (dataset.n !== expected) return fail(seq, 'count', 'received ' + dataset.n + ' of ' + expected + ' samples');
+      if (cmd.crc !== datasetCrc) return fail(seq, 'crc', 'dataset checksum ' + datasetCrc + ' does not match ' + cmd.crc);
+      complete = true;
+      return send({ type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
+    case 'config':
+      config = resolveConfig(cmd.config as Partial<TrainConfig>, complete ? dataset.features : 1);
+      return send({ type: 'ack', seq, op: 'config' });
+    case 'start':
+      if (!complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
+      if (!config) return fail(seq, 'no_config', 'no settings on the board: send them first');
+      // Re-check the settings against this dataset (init-w must match its features).
+      config = resolveConfig(config, dataset.features);
+      send({ type: 'ack', seq, op: 'start' });
+      return startJob(new Trainer(dataset, config, emit, 'board'), 'training');
+    case 'walk': {
+      const w = resolveWalk(cmd.walk as Partial<WalkConfig> & { fn: string });
+      send({ type: 'ack', seq, op: 'walk' });
+      return startJob(new Walker(w, emit, 'board'), 'walking');
+    }
+    case 'pause':
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      paused = true;
+      if (job instanceof Trainer) job.pause();
+      return send({ type: 'ack', seq, op: 'pause' });
+    case 'resume':
+      paused = false;
+      if (job instanceof Trainer) job.resume();
+      schedule();
+      return send({ type: 'ack', seq, op: 'resume' });
+    case 'stop':
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      send({ type: 'ack', seq, op: 'stop' });
+      if (job && !job.finished) job.stop();
+      return;
+    case 'status':
+      return send({ type: 'status', state: state(), epoch: job instanceof Trainer ? job.epoch : 0, samples: dataset.n, features: dataset.features, heap: heap() });
+    default:
+      return fail(seq, 'unknown_op', 'unknown command ' + String((cmd as { op?: unknown }).op));
+  }
+}
+
+function decodeCommand(b64: string): Command | null {
+  const n = base64Decode(b64, chunkBytes);
+  if (n < 0) return null;
+  let json = '';
+  for (let i = 0; i < n; i++) json += String.fromCharCode(chunkBytes[i]);
+  const v = JSON.parse(json);
+  return v && typeof v === 'object' && typeof v.op === 'string' ? (v as Command) : null;
+}
+
+function data(seq: number, b64: string, crc: number): void {
+  if (expected < 0 || complete) return fail(seq, 'no_upload', 'no dataset upload in progress: send begin first');
+  if (seq === lastDataSeq) {
+    // The host re-sent a chunk whose ack it missed: acknowledge again, do not append twice.
+    emit(lastDataAck);
+    return;
+  }
+  const n = base64Decode(b64, chunkBytes);
+  if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
+  const got = crc32(chunkBytes, n);
+  if (got !== crc) return fail(seq, 'crc', 'chunk checksum ' + got + ' does not match ' + crc);
+  const values = n / 4;
+  for (let i = 0; i < values; i++) {
+    const v = chunkFloats[i];
+    if (v !== v || v === Infinity || v === -Infinity) return fail(seq, 'not_finite', 'value ' + i + ' of the chunk is not finite');
+  }
+  if (dataset.n + values / (dataset.features + 1) > expected) return fail(seq, 'count', 'more samples than announced (' + expected + ')');
+  dataset.appendPacked(chunkFloats, 0, values);
+  datasetCrc = crc32(chunkBytes, n, datasetCrc);
+  lastDataSeq = seq;
+  lastDataAck = JSON.stringify({ type: 'ack', seq, op: 'data', count: dataset.n, crc: got });
+  emit(lastDataAck);
+}
+
+function guard(seq: number, f: () => void): void {
+  // Nothing the host sends may raise an uncaught error: that restarts the runtime and loses the data.
+  try {
+    if (!(typeof seq === 'number' && seq >= 0 && Math.floor(seq) === seq)) throw new Error('bad sequence number');
+    f();
+  } catch (e) {
+    fail(typeof seq === 'number' ? seq : 0, 'bad_request', String(e && (e as Error).message ? (e as Error).message : e));
+  }
+}
+
+// The bundle is built with esbuild's globalName "pt": these exports become pt.d and pt.c, a plain
+// top-level `var pt` in the flashed script (no reliance on globalThis, which JerryScript may lack).
+
+/** pt.d(seq, base64, crc): one dataset chunk. */
+export function d(seq: number, b64: string, crc: number): void {
+  guard(seq, () => {
+    if (typeof b64 !== 'string' || typeof crc !== 'number') throw new Error('expected pt.d(seq, base64, crc)');
+    data(seq, b64, crc);
+  });
+}
+
+/** pt.c(seq, base64-json): one command. */
+export function c(seq: number, b64: string): void {
+  guard(seq, () => {
+    if (typeof b64 !== 'string') throw new Error('expected pt.c(seq, base64)');
+    const cmd = decodeCommand(b64);
+    if (!cmd) throw new Error('command is not base64 of a JSON object with an op');
+    command(seq, cmd);
+  });
+}
+
+send({
+  type: 'hello',
+  protocol: PROTOCOL_VERSION,
+  firmware: typeof __FIRMWARE_VERSION__ === 'string' ? __FIRMWARE_VERSION__ : '0.0.0',
+  runtime: runtime(),
+  capacity: { samples: CAPACITY, features: MAX_FEATURES },
+  heap: heap(),
+});
