@@ -284,14 +284,14 @@ export function parseCsvText(text: string, fileName: string, capacity: number = 
       // A misplaced or unclosed quote: the only way csv-parse itself refuses numbers-only text.
       const unclosed = err.code === 'CSV_QUOTE_NOT_CLOSED';
       const line = unclosed ? prevEnd + 1 : Number((err as unknown as { lines?: number }).lines) || prevEnd + 1;
-      const quoteAt = lineText(line).indexOf('"');
-      fail(
-        line,
-        quoteAt + 1 || 1,
-        unclosed
-          ? 'a quote (") is opened and never closed; numbers need no quotes, so remove it'
-          : 'a quote (") in the middle of a cell; numbers need no quotes, so remove it',
-      );
+      const text = lineText(line);
+      const quoteAt = text.indexOf('"');
+      if (unclosed) fail(line, quoteAt + 1 || 1, 'a quote (") is opened and never closed; numbers need no quotes, so remove it');
+      // The cell around the misplaced quote, as the user wrote it.
+      const start = text.lastIndexOf(delim, quoteAt) + 1;
+      const end = text.indexOf(delim, quoteAt);
+      const cell = text.slice(start, end < 0 ? text.length : end).trim();
+      fail(line, fieldColumn(text, delim, text.slice(0, start).split(delim).length - 1), `${quoteCell(cell)} is not a number (it has a quote inside); write a decimal number such as 2, -0.5 or 1e-3`);
     }
     throw err;
   }

@@ -85,13 +85,12 @@ export function runCommand(opts: RunOptions, io: RunIO): RunResult {
     throw new UserError(`--val-split: ${config.valSplit} of ${data.rows} sample${data.rows === 1 ? '' : 's'} leaves none to train on; use more data or a smaller split`);
   }
 
-  let trainer: Trainer;
   let done: DoneRecord | null = null;
   const formatter = new RecordFormatter(format);
   const fd = opts.out === undefined ? -1 : openRunFile(opts.out);
   try {
     const dataset = Dataset.fromPacked(data.packed, data.features);
-    trainer = new Trainer(
+    const trainer = new Trainer(
       dataset,
       config,
       (line) => {
@@ -136,11 +135,27 @@ export function register(program: Command): void {
     .option('--max-rows <n>', `refuse data with more rows than this (default: ${DESKTOP_CAPACITY.toLocaleString('en-US')}; a Pico holds 1,024)`);
   addTrainOptions(cmd);
   cmd.action((opts: RunOptions) => {
-    const result = runCommand(opts, {
-      stdout: (s) => process.stdout.write(s),
-      stderr: (s) => process.stderr.write(s),
-      isTTY: process.stdout.isTTY === true,
-    });
-    if (result.exitCode !== 0) process.exitCode = result.exitCode;
+    // Records are small and many: gather them into 64 KB writes rather than one write per line.
+    let pending = '';
+    const flush = (): void => {
+      if (pending) process.stdout.write(pending);
+      pending = '';
+    };
+    try {
+      const result = runCommand(opts, {
+        stdout: (s) => {
+          pending += s;
+          if (pending.length >= 65536) flush();
+        },
+        stderr: (s) => {
+          flush();
+          process.stderr.write(s);
+        },
+        isTTY: process.stdout.isTTY === true,
+      });
+      if (result.exitCode !== 0) process.exitCode = result.exitCode;
+    } finally {
+      flush();
+    }
   });
 }
