@@ -155,7 +155,16 @@ function command(seq: number, cmd: Command): void {
       if (job && !job.finished) job.stop();
       return;
     case 'status':
-      return send({ type: 'status', state: state(), epoch: job instanceof Trainer ? job.epoch : 0, samples: dataset.n, features: dataset.features, heap: heap() });
+      return send({
+        type: 'status',
+        state: state(),
+        epoch: job instanceof Trainer ? job.epoch : 0,
+        samples: complete ? dataset.n : 0,
+        features: dataset.features,
+        heap: heap(),
+        protocol: PROTOCOL_VERSION,
+        capacity: { samples: CAPACITY, features: MAX_FEATURES },
+      });
     default:
       return fail(seq, 'unknown_op', 'unknown command ' + String((cmd as { op?: unknown }).op));
   }

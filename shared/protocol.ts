@@ -98,6 +98,8 @@ export interface StatusRecord {
   samples: number;
   features: number;
   heap: { total: number; used: number };
+  protocol?: number;
+  capacity?: { samples: number; features: number };
 }
 
 export type ProtocolRecord =

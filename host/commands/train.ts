@@ -1,4 +1,59 @@
+// `npx host train [options]`: send the training settings to the board and start it. With
+// --monitor (or --web) it stays attached and shows the run as `host monitor` does; --data sends a
+// dataset first. The options are exactly `host run`'s.
 import type { Command } from 'commander';
+import { f32 } from '../../shared/protocol.ts';
+import { connectBoard } from '../board-session.ts';
+import { readDataset } from '../csv.ts';
+import { UserError } from '../errors.ts';
+import { monitorBoard } from '../monitor/run-monitor.ts';
+import { defaultRunPath } from '../monitor/run-file.ts';
+import { addTrainOptions, configFromOptions } from '../options.ts';
+import { uploadToBoard } from './send.ts';
+import { addMonitorOptions, webSinks, type MonitorCliOptions } from './monitor.ts';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('start training on the board with the same options as `host run`')
+    .option('-p, --port <path>', 'serial port (default: the one Pico, or the one virtual Pico)')
+    .option('--data <file.csv>', 'send this dataset first (as `host send`)')
+    .option('--monitor', 'stay attached and show the run live (as `host monitor`)');
+  addMonitorOptions(cmd);
+  addTrainOptions(cmd);
+  cmd.action(async (opts: MonitorCliOptions & { port?: string; data?: string; monitor?: boolean }) => {
+    const data = opts.data ? readDataset(opts.data) : null;
+    const session = await connectBoard(opts);
+    try {
+      if (data && opts.data) await uploadToBoard(session, data, opts.data);
+      const features = data ? data.features : session.status.features;
+      if (!data && session.status.samples === 0) {
+        throw new UserError(`there is no dataset on the board at ${session.path}: send one first with \`npx host send FILE.csv\` (or add --data FILE.csv)`);
+      }
+      const cfg = configFromOptions(opts, features);
+      await session.link.sendCommand({ op: 'config', config: cfg as unknown as Record<string, unknown> });
+      const start = () => session.link.sendCommand({ op: 'start' }).then(() => undefined);
+      const summary = `${cfg.optimizer}, lr ${f32(cfg.lr)}, ${cfg.batch === 0 ? 'full batch' : `batch ${cfg.batch}`}, ${cfg.epochs} epochs`;
+      if (!opts.monitor && !opts.web) {
+        await start();
+        process.stdout.write(`Training started on ${session.path} (${summary}). Watch it with: npx host monitor\n`);
+        return;
+      }
+      const web = await webSinks(opts, session);
+      try {
+        const result = await monitorBoard(session, {
+          out: opts.out ?? defaultRunPath(cfg.optimizer),
+          log: !!opts.log,
+          plot: opts.plot !== false,
+          sinks: web.sinks,
+          ready: start,
+        });
+        process.exitCode = result.exitCode;
+      } finally {
+        await web.close();
+      }
+    } finally {
+      await session.close();
+    }
+  });
+}

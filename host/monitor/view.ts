@@ -1,0 +1,144 @@
+// What `host monitor` shows while records arrive. On a terminal: a live plot of the loss per epoch
+// (optionally log-scale) and of w, redrawn at most ten times a second, with the latest numbers
+// above it. Elsewhere (a pipe, a CI log, --no-plot): one text line per record.
+import asciichart from 'asciichart';
+import { f32, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
+import { RecordFormatter } from '../format.ts';
+
+export interface MonitorView {
+  update(r: ProtocolRecord): void;
+  /** A line for the person watching (status, hints, errors). */
+  message(text: string): void;
+  close(): void;
+}
+
+export interface ViewOptions {
+  log: boolean;
+  plot: boolean;
+  stream: NodeJS.WriteStream;
+  title: string;
+}
+
+export function createView(opts: ViewOptions): MonitorView {
+  return opts.plot && opts.stream.isTTY ? new LivePlot(opts) : new TextLines(opts.stream);
+}
+
+class TextLines implements MonitorView {
+  private readonly fmt = new RecordFormatter('text');
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+  update(r: ProtocolRecord): void {
+    for (const line of this.fmt.record(r)) this.stream.write(line + '\n');
+  }
+  message(text: string): void {
+    this.stream.write(text + '\n');
+  }
+  close(): void {}
+}
+
+/** Keeps at most `max` points by dropping every other old one when full: the whole run stays visible. */
+class Series {
+  readonly x: number[] = [];
+  readonly y: number[] = [];
+  constructor(private readonly max = 20_000) {}
+  push(x: number, y: number): void {
+    this.x.push(x);
+    this.y.push(y);
+    if (this.x.length > this.max) {
+      for (let i = 0, j = 0; i < this.x.length; i += 2, j++) {
+        this.x[j] = this.x[i];
+        this.y[j] = this.y[i];
+      }
+      this.x.length = this.y.length = Math.ceil(this.x.length / 2);
+    }
+  }
+  /** `width` evenly spaced samples of the series (asciichart draws one column per value). */
+  resample(width: number): number[] {
+    const n = this.y.length;
+    if (n <= width) return this.y.slice();
+    const out: number[] = [];
+    for (let i = 0; i < width; i++) out.push(this.y[Math.round((i * (n - 1)) / (width - 1))]);
+    return out;
+  }
+}
+
+class LivePlot implements MonitorView {
+  private readonly text = new RecordFormatter('text');
+  private start: StartRecord | null = null;
+  private loss = new Series();
+  private val = new Series();
+  private w = new Series();
+  private latest = '';
+  private notes: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private records = 0;
+  private readonly t0 = Date.now();
+
+  constructor(private readonly opts: ViewOptions) {
+    this.opts.stream.write('\x1b[?25l'); // hide the cursor while redrawing
+  }
+
+  update(r: ProtocolRecord): void {
+    this.records++;
+    if (r.type === 'start') {
+      this.start = r;
+      this.loss = new Series();
+      this.val = new Series();
+      this.w = new Series();
+    } else if (r.type === 'epoch') {
+      this.loss.push(r.epoch, this.opts.log ? Math.log10(Math.max(r.loss, 1e-30)) : r.loss);
+      if (r.val_loss !== undefined) this.val.push(r.epoch, this.opts.log ? Math.log10(Math.max(r.val_loss, 1e-30)) : r.val_loss);
+      this.w.push(r.epoch, r.w[0]);
+      const total = this.start ? `/${this.start.config.epochs}` : '';
+      const wText = r.w.length === 1 ? f32(r.w[0]) : `[${r.w.map(f32).join(', ')}]`;
+      this.latest = `epoch ${r.epoch}${total}   loss ${f32(r.loss)}${r.val_loss !== undefined ? `   val ${f32(r.val_loss)}` : ''}   w ${wText}   b ${f32(r.b)}   lr ${f32(r.lr)}`;
+    } else if (r.type === 'done') {
+      this.notes.push(...this.text.record(r));
+    }
+    this.schedule();
+  }
+
+  message(text: string): void {
+    this.notes.push(text);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.dirty) this.draw();
+    }, 100);
+  }
+
+  private draw(): void {
+    this.dirty = false;
+    const cols = Math.max(40, (this.opts.stream.columns ?? 100) - 14);
+    const rows = this.opts.stream.rows ?? 30;
+    const h = Math.max(4, Math.floor((rows - 10 - this.notes.length) * 0.6));
+    const out: string[] = [];
+    const c = this.start?.config;
+    out.push(`\x1b[1m${this.opts.title}\x1b[0m${c ? `   ${c.optimizer}, lr ${f32(c.lr)}, ${c.batch === 0 ? 'full batch' : `batch ${c.batch}`}` : ''}`);
+    const rate = this.records / Math.max(0.001, (Date.now() - this.t0) / 1000);
+    out.push(`${this.latest || 'waiting for records…'}   (${rate.toFixed(0)} records/s)`);
+    const label = (x: number) => (this.opts.log ? `1e${x.toFixed(1)}` : f32(Number(x.toPrecision(3)))).padStart(10);
+    if (this.loss.y.length > 1) {
+      out.push('', `loss per epoch${this.opts.log ? ' (log scale)' : ''}${this.val.y.length > 0 ? '  — validation in yellow' : ''}`);
+      const series = [this.loss.resample(cols)];
+      if (this.val.y.length > 1) series.push(this.val.resample(cols));
+      out.push(asciichart.plot(series, { height: h, format: label, colors: [asciichart.cyan, asciichart.yellow] }));
+      out.push('', 'w per epoch' + (this.w.y.length > 0 && this.start && this.start.features > 1 ? ' (first feature)' : ''));
+      out.push(asciichart.plot(this.w.resample(cols), { height: Math.max(3, Math.floor(h / 2)), format: (x: number) => f32(Number(x.toPrecision(4))).padStart(10), colors: [asciichart.green] }));
+    }
+    out.push(...this.notes.slice(-6));
+    this.opts.stream.write('\x1b[H\x1b[2J' + out.join('\n') + '\n');
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.draw();
+    this.opts.stream.write('\x1b[?25h');
+  }
+}
