@@ -104,17 +104,18 @@ export class RecordFormatter {
   private doneText(r: DoneRecord): string {
     const bias = this.start === null ? r.b !== 0 : this.start.config.bias;
     const params = `W= ${vector(r.w)}${bias ? ` B= ${f32(r.b)}` : ''} Loss= ${r.loss === null ? 'not finite' : f32(r.loss)}`;
-    const note = r.message ? ` ${r.message}` : '';
+    const note = r.message ? ` (${r.message})` : '';
     switch (r.reason) {
       case 'epochs':
         return `Done: ${plural(r.epoch, 'epoch')}. ${params}${note}`;
       case 'early_stop': {
-        const patience = this.start ? ` (no improvement for ${plural(this.start.config.patience, 'epoch')})` : '';
+        // The engine's message says why (which loss stopped improving, which epoch was restored).
         const best = r.best_epoch === undefined ? '' : `; parameters restored from the best epoch, ${r.best_epoch}`;
-        return `Done: stopped early at epoch ${r.epoch}${patience}${best}. ${params}${note}`;
+        const patience = this.start ? ` (no improvement for ${plural(this.start.config.patience, 'epoch')}${best})` : '';
+        return `Done: stopped early at epoch ${r.epoch}${r.message ? `: ${r.message}` : patience}. ${params}`;
       }
       case 'diverged':
-        return `Diverged at epoch ${r.epoch}: the loss is no longer a finite number.${note || ' Try a smaller --lr.'}`;
+        return `Diverged at epoch ${r.epoch}: ${r.message || 'the loss is no longer a finite number; try a smaller --lr'}.`;
       case 'stopped':
         return `Stopped at epoch ${r.epoch}. ${params}${note}`;
     }

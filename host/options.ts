@@ -103,10 +103,11 @@ function parseList(spec: Spec, raw: string): number[] {
  * The training config for the options commander collected (strings, booleans), for data with
  * `features` features. Throws UserError naming the option for a malformed or out-of-range value.
  */
-export function configFromOptions(opts: Record<string, unknown>, features: number): TrainConfig {
+export function configFromOptions(opts: object, features: number): TrainConfig {
+  const given = opts as Record<string, unknown>;
   const partial: Record<string, unknown> = {};
   for (const spec of TRAIN_OPTIONS) {
-    const raw = opts[spec.key];
+    const raw = given[spec.key];
     if (raw === undefined) continue;
     if (spec.kind === 'boolean') {
       // commander gives `bias: true` for an absent --no-bias; true is the default either way.
