@@ -14,7 +14,7 @@ export function defaultFormat(stream: { isTTY?: boolean } = process.stdout): Out
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** One value bare, several as a list: the seeds print `W= 1.09`, two features print `W= [1.09, 0.5]`. */
