@@ -5,7 +5,7 @@
 // globals. esbuild lowers and bundles; the checks below then prove the result is fit:
 // it parses as an ES2019 strict script, reads no Node global, is at most 64 KB, has no NUL.
 // The source map stays on the host (dist/firmware.js.map) so board stack lines can be traced.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'acorn';
@@ -88,6 +88,16 @@ export function checkBundle(code: string): { problems: string[]; report: BundleR
   return { problems, report: { bytes, lines, globals } };
 }
 
+/** The version the firmware reports in its hello record: package.json's. */
+async function packageVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 export interface BuildOptions {
   entry?: string;
   /** Output path; the map goes beside it with `.map` added. */
@@ -114,6 +124,8 @@ export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResul
       entryPoints: [entry],
       bundle: true,
       format: 'iife',
+      // The entry's exports become a top-level `var pt`: the pt.d / pt.c the host calls.
+      globalName: 'pt',
       target: 'es2019',
       platform: 'neutral',
       minify: false,
@@ -122,6 +134,8 @@ export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResul
       sourcesContent: true,
       charset: 'ascii',
       legalComments: 'none',
+      // firmware/kaluma.d.ts declares it; the hello record carries it.
+      define: { __FIRMWARE_VERSION__: JSON.stringify(await packageVersion()) },
       outfile,
       write: false,
       logLevel: 'silent',

@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BoardLink } from '../../host/link/board.ts';
+import { BoardError, LinkTimeoutError, TransferError, WrongBoardError } from '../../host/link/errors.ts';
+import { commandLine } from '../../shared/wire.ts';
+import { FakeBoard, type FakeBoardOptions } from './fake-board.ts';
+
+const links: BoardLink[] = [];
+function connect(opts: FakeBoardOptions = {}): { board: FakeBoard; link: BoardLink } {
+  const board = new FakeBoard(opts);
+  const link = new BoardLink(board.host, { firstSeq: 100 });
+  links.push(link);
+  return { board, link };
+}
+afterEach(async () => {
+  while (links.length > 0) await links.pop()!.close();
+});
+
+function dataset(samples: number, features: number): Float32Array {
+  const a = new Float32Array(samples * (features + 1));
+  for (let i = 0; i < a.length; i++) a[i] = Math.fround(Math.sin(i) * 1e3 + i / 7);
+  return a;
+}
+
+describe('BoardLink requests', () => {
+  it('sends a command line ended by \\r and returns the ack with its seq', async () => {
+    const { board, link } = connect();
+    const ack = await link.sendCommand({ op: 'start' });
+    expect(ack).toMatchObject({ type: 'ack', seq: 100, op: 'start' });
+    expect(board.lines).toEqual([commandLine(100, { op: 'start' })]);
+  });
+
+  it('keeps sequence numbers monotonic', async () => {
+    const { link } = connect();
+    const a = await link.sendCommand({ op: 'pause' });
+    const b = await link.sendCommand({ op: 'resume' });
+    expect(b.seq).toBe(a.seq + 1);
+  });
+
+  it('never has two lines in flight, even when commands are issued together', async () => {
+    const { board, link } = connect();
+    const acks = await Promise.all([link.sendCommand({ op: 'pause' }), link.sendCommand({ op: 'resume' }), link.sendCommand({ op: 'stop' }), link.sendCommand({ op: 'status' })]);
+    expect(acks.map((a) => a.op)).toEqual(['pause', 'resume', 'stop', 'status']);
+    expect(board.maxInFlight).toBe(1);
+    expect(board.overlap).toBe(false);
+  });
+
+  it('resends the same line with the same seq when the answer is lost', async () => {
+    const { board, link } = connect({ dropAnswerOnce: [100] });
+    const ack = await link.sendCommand({ op: 'start' }, { timeoutMs: 150, tries: 3 });
+    expect(ack.seq).toBe(100);
+    const sent = board.lines.filter((l) => l.startsWith('pt.'));
+    expect(sent).toEqual([commandLine(100, { op: 'start' }), commandLine(100, { op: 'start' })]);
+    expect(board.lines).toContain(''); // the lone \r that clears a half line before the resend
+  });
+
+  it('an error record throws BoardError without resending', async () => {
+    const { board, link } = connect();
+    const err = await link.sendCommand({ op: 'bad' } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BoardError);
+    expect((err as BoardError).code).toBe('bad_command');
+    expect(board.lines.length).toBe(1);
+  });
+
+  it('gives up with a clear message when nothing answers', async () => {
+    const { link } = connect({ mode: 'silent' });
+    const err = await link.sendCommand({ op: 'status' }, { timeoutMs: 50, tries: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LinkTimeoutError);
+    expect(String((err as Error).message)).toMatch(/after 2 tries/);
+  });
+});
+
+describe('BoardLink.uploadDataset', () => {
+  it('uploads bit-exact in row-aligned chunks and returns the board count', async () => {
+    const { board, link } = connect();
+    const data = dataset(250, 2);
+    const progress: number[] = [];
+    const count = await link.uploadDataset(data, 2, (p) => progress.push(p.sentSamples));
+    expect(count).toBe(250);
+    expect(board.floats).toEqual(data);
+    expect(progress[0]).toBe(0);
+    expect(progress[progress.length - 1]).toBe(250);
+    expect(progress[1]).toBe(60); // 180 floats / 3 per row
+    expect(board.maxInFlight).toBe(1);
+    expect(board.overlap).toBe(false);
+    for (const l of board.lines) expect(l.length).toBeLessThanOrEqual(1000);
+  });
+
+  it('resends a chunk whose ack carries a wrong crc, and the board keeps it once', async () => {
+    const { board, link } = connect({ badCrcOnce: [102] });
+    const data = dataset(200, 1);
+    const count = await link.uploadDataset(data, 1);
+    expect(count).toBe(200);
+    expect(board.floats).toEqual(data);
+    expect(board.lines.filter((l) => l.startsWith('pt.d(102,')).length).toBe(2);
+  });
+
+  it('resends a chunk whose ack was lost', async () => {
+    const { board, link } = connect({ dropAnswerOnce: [101] });
+    const data = dataset(100, 1);
+    expect(await link.uploadDataset(data, 1, undefined, { timeoutMs: 150 })).toBe(100);
+    expect(board.floats).toEqual(data);
+  });
+
+  it('resends a chunk the line corrupted (the board refuses it by its crc)', async () => {
+    const { board, link } = connect({ corruptOnce: [101] });
+    const data = dataset(100, 1);
+    expect(await link.uploadDataset(data, 1)).toBe(100);
+    expect(board.floats).toEqual(data);
+    expect(board.lines.filter((l) => l.startsWith('pt.d(101,')).length).toBe(2);
+  });
+
+  it('fails loudly when a chunk never checks out', async () => {
+    const { link } = connect({ badCrcAlways: [101] });
+    const err = await link.uploadDataset(dataset(10, 1), 1, undefined, { timeoutMs: 100, chunkTries: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransferError);
+    expect(String((err as Error).message)).toMatch(/after 3 tries/);
+  });
+
+  it('fails when the board ends with another checksum', async () => {
+    const { board, link } = connect();
+    const data = dataset(10, 1);
+    const upload = link.uploadDataset(data, 1);
+    // Spoil the stored data behind the link's back, after the chunk was acknowledged.
+    const off = link.onRecord((r) => {
+      if (r.type === 'ack' && r.op === 'data') (board as unknown as { data: number[] }).data[0] ^= 1;
+    });
+    const err = await upload.catch((e: unknown) => e);
+    off();
+    expect(err).toBeInstanceOf(TransferError);
+    expect(String((err as Error).message)).toMatch(/checksum/);
+  });
+});
+
+describe('BoardLink.probe', () => {
+  it('recognises our firmware and its protocol', async () => {
+    const { link } = connect();
+    const res = await link.expectFirmware('/dev/fake');
+    expect(res.kaluma).toBe('1.2.1');
+    expect(res.status.state).toBe('idle');
+  });
+
+  it('tells Kaluma without the firmware apart', async () => {
+    const { link } = connect({ mode: 'kaluma' });
+    const err = await link.expectFirmware('/dev/fake', { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrongBoardError);
+    expect((err as WrongBoardError).kind).toBe('no-firmware');
+    expect(String((err as Error).message)).toMatch(/npm run flash/);
+  });
+
+  it('tells a board that is not Kaluma apart', async () => {
+    const { link } = connect({ mode: 'silent' });
+    const err = await link.expectFirmware('/dev/fake', { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect((err as WrongBoardError).kind).toBe('not-kaluma');
+  });
+
+  it('names a protocol mismatch', async () => {
+    const { link } = connect({ protocol: 99 });
+    const err = await link.expectFirmware('/dev/fake').catch((e: unknown) => e);
+    expect((err as WrongBoardError).kind).toBe('protocol');
+    expect(String((err as Error).message)).toMatch(/protocol 99/);
+  });
+});
+
+describe('BoardLink.prepare', () => {
+  it('re-attaching does not send Ctrl-C; flashing does', async () => {
+    const a = connect();
+    await a.link.prepare({ interrupt: false, settleMs: 1 });
+    expect(a.board.ctrlC).toBe(0);
+    expect(a.board.lines).toEqual(['', '.echo off']);
+    const b = connect();
+    await b.link.prepare({ interrupt: true, settleMs: 1 });
+    expect(b.board.ctrlC).toBe(1);
+  });
+});
