@@ -144,8 +144,21 @@ export interface PathFigureOptions extends FigureOptions {
   grid?: number;
 }
 
+// The live page redraws the paths several times a second over the same contours: keep a few.
+const contourCache = new Map<string, string>();
+
 /** Filled contour bands of f over the domain, on log(1 + f − min) so steep valleys keep their levels. */
 export function contourLayer(fn: PlotFunction, f: Frame, xd: [number, number], yd: [number, number], n = 120, levels = 16): string {
+  const key = [fn.name, xd, yd, n, levels, f.left, f.top, f.right, f.bottom].join('|');
+  const hit = contourCache.get(key);
+  if (hit !== undefined) return hit;
+  const svg = computeContours(fn, f, xd, yd, n, levels);
+  if (contourCache.size >= 8) contourCache.delete(contourCache.keys().next().value as string);
+  contourCache.set(key, svg);
+  return svg;
+}
+
+function computeContours(fn: PlotFunction, f: Frame, xd: [number, number], yd: [number, number], n: number, levels: number): string {
   const values = new Float64Array(n * n);
   let lo = Infinity;
   let hi = -Infinity;

@@ -24,14 +24,18 @@ export async function readRunFile(path: string): Promise<Run[]> {
 const FONT_DIR = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const FONT_FILES = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
 
-/** Rasterises an SVG; `scale` 2 gives a sharp image on a projector or in a README. */
-export function svgToPng(svg: string, scale = 1): Buffer {
+/** Rasterises an SVG with the packaged fonts only; `scale` 2 gives a sharp image for a projector or a README. */
+export function renderSvg(svg: string, scale = 1) {
   const r = new Resvg(svg, {
     fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
     font: { loadSystemFonts: false, fontFiles: FONT_FILES, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
     background: '#ffffff',
   });
-  return r.render().asPng();
+  return r.render();
+}
+
+export function svgToPng(svg: string, scale = 1): Buffer {
+  return renderSvg(svg, scale).asPng();
 }
 
 /** Writes the figure as .svg or .png, chosen by the file's extension. */

@@ -1,0 +1,402 @@
+// The dashboard page. Records arrive from the server's event stream (a snapshot, then batches) into
+// the same bounded store the server keeps; the charts redraw at most once per animation frame,
+// however fast records come. uPlot draws the loss and the parameters; the descent paths reuse the
+// figure code of `host plot`, so the page and the figures look alike.
+
+import uPlot from 'uplot';
+import type { ProtocolRecord, StartRecord, WalkStartRecord } from '../../../shared/protocol.ts';
+import { curveFigure, pathFigure } from '../../plot/figures.ts';
+import { findFunction } from '../../plot/functions.ts';
+import type { WalkRun } from '../../plot/runs.ts';
+import { PALETTE } from '../../plot/svg.ts';
+import { RecordStore, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
+
+interface PageConfig {
+  title: string;
+  budget: number;
+}
+type ServerSnapshot = Snapshot & { paused: boolean };
+
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
+const config = JSON.parse($('config').textContent || '{}') as PageConfig;
+
+let store = new RecordStore(config.budget);
+let paused = false;
+let logScale = readSetting('log') === '1';
+let connected = false;
+
+// ------------------------------------------------------------------ stream
+
+const events = new EventSource('events');
+events.addEventListener('snapshot', (e) => {
+  const s = JSON.parse((e as MessageEvent).data) as ServerSnapshot;
+  store = RecordStore.from(s, config.budget);
+  paused = s.paused;
+  connected = true;
+  lossChart = destroy(lossChart);
+  paramChart = destroy(paramChart);
+  notice('');
+  schedule();
+});
+events.addEventListener('records', (e) => {
+  const batch = JSON.parse((e as MessageEvent).data) as ProtocolRecord[];
+  for (const r of batch) {
+    store.add(r);
+    if (r.type === 'start' || r.type === 'walk') paused = false;
+  }
+  schedule();
+});
+events.addEventListener('state', (e) => {
+  paused = (JSON.parse((e as MessageEvent).data) as { paused: boolean }).paused;
+  schedule();
+});
+events.addEventListener('error', () => {
+  // EventSource reconnects by itself; the server then sends a fresh snapshot.
+  if (connected) notice('Connection to the host lost — reconnecting…');
+  connected = false;
+});
+
+// ------------------------------------------------------------------ controls
+
+async function act(action: 'pause' | 'resume' | 'stop'): Promise<void> {
+  try {
+    const res = await fetch(`control/${action}`, { method: 'POST', headers: { 'X-Dashboard': '1' } });
+    notice(res.ok ? '' : `${action}: ${(await res.text()) || res.statusText}`);
+  } catch (err) {
+    notice(`${action}: ${(err as Error).message}`);
+  }
+}
+$('pause').addEventListener('click', () => void act('pause'));
+$('resume').addEventListener('click', () => void act('resume'));
+$('stop').addEventListener('click', () => void act('stop'));
+$('scale').addEventListener('click', () => {
+  logScale = !logScale;
+  writeSetting('log', logScale ? '1' : '0');
+  lossChart = destroy(lossChart);
+  schedule();
+});
+window.addEventListener('resize', () => {
+  for (const c of [lossChart, paramChart]) if (c) c.u.setSize(chartSize(c.u.root.parentElement as HTMLElement, c === lossChart ? 0.42 : 0.28));
+  schedule();
+});
+
+function notice(text: string): void {
+  $('notice').textContent = text;
+}
+
+function readSetting(name: string): string | null {
+  try {
+    return localStorage.getItem(`pico-trainer:${name}`);
+  } catch {
+    return null;
+  }
+}
+function writeSetting(name: string, value: string): void {
+  try {
+    localStorage.setItem(`pico-trainer:${name}`, value);
+  } catch {
+    // Private windows may refuse storage; the toggle still works for this page.
+  }
+}
+
+// ------------------------------------------------------------------ drawing
+
+let frameRequested = false;
+function schedule(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    render();
+  });
+}
+
+function render(): void {
+  const trains = store.runs.filter((r): r is TrainTrack => r.kind === 'train');
+  const walks = store.runs.filter((r): r is WalkTrack => r.kind === 'walk');
+  $('loss-section').classList.toggle('hidden', trains.length === 0);
+  $('params-section').classList.toggle('hidden', trains.length === 0);
+  $('walk-section').classList.toggle('hidden', walks.length === 0);
+  renderHeader(store.current);
+  renderSettings(store.current);
+  let points = 0;
+  if (trains.length) {
+    points = renderLoss(trains);
+    renderParams(trains[trains.length - 1]);
+  }
+  const steps = walks.length ? renderWalks(walks) : 0;
+  const ds = document.body.dataset;
+  ds.records = String(store.records);
+  ds.points = String(points);
+  ds.steps = String(steps);
+  ds.runs = String(store.runs.length);
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-4 || a >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(5)));
+}
+
+const REASONS: Record<string, string> = { epochs: 'done', early_stop: 'early stop', diverged: 'diverged', stopped: 'stopped' };
+
+function renderHeader(run: RunTrack | null): void {
+  const state = $('state');
+  let s = 'waiting';
+  let text = 'waiting for records';
+  if (run && run.done) {
+    s = run.done.reason === 'diverged' || run.done.reason === 'stopped' ? run.done.reason : 'done';
+    text = REASONS[run.done.reason] || run.done.reason;
+  } else if (run && paused) {
+    s = text = 'paused';
+  } else if (run) {
+    s = run.kind === 'train' ? 'training' : 'walking';
+    text = s;
+  }
+  state.dataset.state = s;
+  state.textContent = text;
+  if (!run) return;
+  if (run.kind === 'train') {
+    $('counter-label').textContent = 'epoch';
+    const total = run.start ? ` / ${run.start.config.epochs}` : '';
+    $('counter').textContent = run.last ? `${run.last.epoch}${total}` : '–';
+    $('value-label').textContent = run.last && run.last.val_loss !== undefined ? 'loss · validation' : 'loss';
+    $('value').textContent = run.last ? (run.last.val_loss !== undefined ? `${fmt(run.last.loss)} · ${fmt(run.last.val_loss)}` : fmt(run.last.loss)) : '–';
+  } else {
+    $('counter-label').textContent = 'step';
+    $('counter').textContent = run.last ? `${run.last.step}${run.walk ? ` / ${run.walk.steps}` : ''}` : '–';
+    $('value-label').textContent = 'f';
+    $('value').textContent = run.last ? fmt(run.last.f) : '–';
+  }
+}
+
+let settingsFor: unknown = undefined;
+function renderSettings(run: RunTrack | null): void {
+  const key = run ? (run.kind === 'train' ? run.start : run.walk) : null;
+  if (key === settingsFor) return;
+  settingsFor = key;
+  const rows: [string, string][] = [];
+  if (run && run.kind === 'train' && run.start) rows.push(...trainSettings(run.start));
+  if (run && run.kind === 'walk' && run.walk) rows.push(...walkSettings(run.walk));
+  if (store.hello) rows.push(['firmware', `${store.hello.firmware} · ${store.hello.runtime}`]);
+  const dl = $('settings');
+  dl.textContent = '';
+  for (const [k, v] of rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    dl.append(dt, dd);
+  }
+}
+
+function trainSettings(s: StartRecord): [string, string][] {
+  const c = s.config;
+  const rows: [string, string][] = [
+    ['source', s.source],
+    ['optimizer', c.optimizer],
+    ['learning rate', String(c.lr)],
+    ['batch', c.batch === 0 ? 'full batch' : c.batch === 1 ? '1 (per sample)' : String(c.batch)],
+    ['epochs', String(c.epochs)],
+    ['samples', `${s.samples} (${s.train} train${s.val ? `, ${s.val} validation` : ''})`],
+    ['features', String(s.features)],
+  ];
+  if (c.momentum) rows.push(['momentum', `${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}`]);
+  if (c.optimizer === 'adam' || c.optimizer === 'adamw') rows.push(['betas', `${c.beta1}, ${c.beta2}${c.amsgrad ? ' (AMSGrad)' : ''}`]);
+  if (c.optimizer === 'rmsprop') rows.push(['alpha', `${c.alpha}${c.centered ? ' (centered)' : ''}`]);
+  if (c.optimizer === 'adadelta') rows.push(['rho', String(c.rho)]);
+  if (c.weightDecay) rows.push(['weight decay', String(c.weightDecay)]);
+  if (c.schedule !== 'constant') rows.push(['schedule', c.schedule]);
+  if (c.shuffle) rows.push(['shuffle', `seed ${c.seed}`]);
+  if (c.patience) rows.push(['early stopping', `patience ${c.patience}`]);
+  if (c.noiseEta) rows.push(['gradient noise', `η ${c.noiseEta}, γ ${c.noiseGamma}`]);
+  if (c.curriculum) rows.push(['curriculum', 'easy to hard']);
+  if (c.standardize) rows.push(['standardize', 'yes']);
+  rows.push(['bias', c.bias ? 'yes' : 'no (y = w·x)']);
+  return rows;
+}
+
+function walkSettings(w: WalkStartRecord): [string, string][] {
+  const fn = findFunction(w.fn);
+  return [
+    ['source', w.source],
+    ['function', fn ? `${w.fn}: ${fn.formula}` : w.fn],
+    ['optimizer', w.optimizer],
+    ['learning rate', String(w.lr)],
+    ['start', `(${w.start.join(', ')})`],
+    ['steps', String(w.steps)],
+  ];
+}
+
+// ------------------------------------------------------------------ uPlot charts
+
+interface Chart {
+  u: uPlot;
+  key: string;
+}
+let lossChart: Chart | null = null;
+let paramChart: Chart | null = null;
+
+function destroy(c: Chart | null): null {
+  if (c) c.u.destroy();
+  return null;
+}
+
+/** Full width of the column; height a share of the window, so the page fits a projector screen. */
+function chartSize(el: HTMLElement, share: number): { width: number; height: number } {
+  return { width: Math.max(320, el.clientWidth), height: Math.max(220, Math.round(window.innerHeight * share)) };
+}
+
+const AXIS_FONT = '16px "DejaVu Sans", sans-serif';
+const LABEL_FONT = 'bold 17px "DejaVu Sans", sans-serif';
+function axis(label: string): uPlot.Axis {
+  return { label, font: AXIS_FONT, labelFont: LABEL_FONT, stroke: '#222', size: 64, labelSize: 28, grid: { stroke: '#e2e2e2', width: 1 }, ticks: { stroke: '#bbb', width: 1 } };
+}
+
+function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, series: uPlot.Series[], log: boolean): Chart {
+  el.textContent = '';
+  const opts: uPlot.Options = {
+    ...chartSize(el, share),
+    scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
+    axes: [axis('epoch'), axis(yLabel)],
+    series: [{ label: 'epoch' }, ...series],
+    legend: { live: true },
+  };
+  return { u: new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el), key };
+}
+
+/** NaN (no value) and, on a log axis, values ≤ 0 become gaps. */
+function gaps(col: number[], log: boolean): (number | null)[] {
+  const out = new Array<number | null>(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    out[i] = v === v && (!log || v > 0) ? v : null;
+  }
+  return out;
+}
+
+function runLabel(run: TrainTrack, i: number, all: TrainTrack[]): string {
+  const name = run.start ? run.start.config.optimizer : `run ${i + 1}`;
+  const same = all.filter((r) => r.start && run.start && r.start.config.optimizer === run.start.config.optimizer).length;
+  return same > 1 ? `${name} #${all.slice(0, i + 1).filter((r) => r.start && run.start && r.start.config.optimizer === run.start.config.optimizer).length}` : name;
+}
+
+function hasVal(run: TrainTrack): boolean {
+  const v = run.track.col('val');
+  return v.length > 0 && (v[0] === v[0] || v[v.length - 1] === v[v.length - 1]);
+}
+
+/** Loss per epoch: one run in blue (validation dashed orange), several runs one colour each. */
+function renderLoss(trains: TrainTrack[]): number {
+  const single = trains.length === 1;
+  const series: uPlot.Series[] = [];
+  const tables: uPlot.AlignedData[] = [];
+  trains.forEach((run, i) => {
+    const colour = single ? PALETTE[0] : PALETTE[i % PALETTE.length];
+    const label = single ? 'train' : runLabel(run, i, trains);
+    const t = run.track;
+    const table: (number | null)[][] = [t.col('epoch'), gaps(t.col('loss'), logScale)];
+    series.push({ label, stroke: colour, width: 3 });
+    if (hasVal(run)) {
+      table.push(gaps(t.col('val'), logScale));
+      series.push({ label: single ? 'validation' : `${label} (val)`, stroke: single ? PALETTE[1] : colour, width: 3, dash: [10, 6] });
+    }
+    tables.push(table as uPlot.AlignedData);
+  });
+  const key = `${logScale}|${series.map((s) => s.label).join(',')}`;
+  if (!lossChart || lossChart.key !== key) {
+    lossChart = destroy(lossChart);
+    lossChart = makeChart($('loss-chart'), key, 0.42, logScale ? 'cost (MSE, log)' : 'cost (MSE)', series, logScale);
+  }
+  const data = single ? tables[0] : uPlot.join(tables);
+  lossChart.u.setData(data);
+  $('scale').textContent = logScale ? 'Linear scale' : 'Log scale';
+  $('scale').setAttribute('aria-pressed', String(logScale));
+  return data[0].length;
+}
+
+/** w (each feature) and b of the current run. */
+function renderParams(run: TrainTrack): void {
+  const t = run.track;
+  const ws = t.names.filter((n) => n[0] === 'w');
+  const withB = !run.start || run.start.config.bias;
+  const series: uPlot.Series[] = ws.map((n, i) => ({ label: ws.length > 1 ? `w${i + 1}` : 'w', stroke: PALETTE[(i + 2) % PALETTE.length], width: 3 }));
+  if (withB) series.push({ label: 'b', stroke: PALETTE[4], width: 3, dash: [10, 6] });
+  const key = `${store.runs.indexOf(run)}|${series.length}`;
+  if (!paramChart || paramChart.key !== key) {
+    paramChart = destroy(paramChart);
+    paramChart = makeChart($('params-chart'), key, 0.28, 'value', series, false);
+  }
+  const data: number[][] = [t.col('epoch'), ...ws.map((n) => t.col(n))];
+  if (withB) data.push(t.col('b'));
+  paramChart.u.setData(data as uPlot.AlignedData);
+}
+
+// ------------------------------------------------------------------ descent paths
+
+let walkKey = '';
+let walkDrawn = 0;
+let walkSteps = 0;
+
+/** The walks on the latest walk's function, drawn with the figure code over a fixed view. */
+function renderWalks(walks: WalkTrack[]): number {
+  const latest = walks[walks.length - 1];
+  const fnName = latest.walk ? latest.walk.fn : '';
+  const shown = walks.filter((w) => (w.walk ? w.walk.fn : '') === fnName);
+  let steps = 0;
+  for (const w of shown) steps += w.track.length;
+  // Redraw only when something changed, and not more than five times a second: SVG is slower than canvas.
+  const key = `${shown.length}|${steps}|${shown.map((w) => w.track.seen).join(',')}|${width()}`;
+  const now = performance.now();
+  if (key === walkKey) return walkSteps;
+  if (now - walkDrawn < 200) {
+    setTimeout(schedule, 200 - (now - walkDrawn));
+    return walkSteps;
+  }
+  walkKey = key;
+  walkDrawn = now;
+  const runs: WalkRun[] = shown.map((w) => ({
+    kind: 'walk',
+    name: w.walk ? w.walk.optimizer : 'walk',
+    walk: w.walk,
+    step: w.track.col('step'),
+    x: w.track.names.filter((n) => n[0] === 'x').map((n) => w.track.col(n)),
+    f: w.track.col('f'),
+    done: w.done,
+  }));
+  const el = $('walk-view');
+  const w = width();
+  const fn = findFunction(fnName);
+  const dims = runs[0].x.length;
+  let svg: string;
+  if (dims >= 2) {
+    let domain: [[number, number], [number, number]] | undefined;
+    if (fn && fn.dims === 2) {
+      // The function's window, widened to take in every start point: fixed while the walk runs.
+      const d: [[number, number], [number, number]] = [[fn.range[0][0], fn.range[0][1]], [fn.range[1][0], fn.range[1][1]]];
+      for (const r of runs)
+        if (r.walk)
+          for (let k = 0; k < 2; k++) {
+            d[k][0] = Math.min(d[k][0], r.walk.start[k]);
+            d[k][1] = Math.max(d[k][1], r.walk.start[k]);
+          }
+      domain = d;
+    }
+    svg = pathFigure(runs, { domain, width: w, height: Math.round(w * 0.72), grid: 90 });
+  } else {
+    svg = curveFigure(runs, { width: w, height: Math.round(w * 0.6) });
+  }
+  el.innerHTML = svg;
+  walkSteps = steps;
+  return steps;
+}
+
+function width(): number {
+  return Math.max(360, Math.min($('walk-view').clientWidth || 900, 1100));
+}
+
+// For tests and for curious students in the console.
+(window as unknown as { dashboard: unknown }).dashboard = {
+  store: () => store,
+  lossPoints: () => (lossChart ? lossChart.u.data[0].length : 0),
+};

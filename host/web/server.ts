@@ -1,0 +1,175 @@
+// The live dashboard: one page that plots a run as its records arrive, for a projector.
+// Node's http only. Records reach the pages as Server-Sent Events in batches (one event per
+// `flushMs`, so 2,000 records/s cost each page ten small messages a second). A page that connects —
+// a reload, a second tab — first gets a snapshot of everything kept so far, then the live batches.
+
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import { clientBundle } from './bundle.ts';
+import { RecordStore } from './store.ts';
+
+export interface DashboardControl {
+  pause(): void | Promise<void>;
+  resume(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+export interface DashboardOptions {
+  /** Interface to listen on; 127.0.0.1 unless the user asks for another (a classroom network). */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  title?: string;
+  /** What the Pause, Resume and Stop buttons do; without it the buttons answer 501. */
+  control?: DashboardControl;
+  /** Points the server keeps (all runs together); older points are thinned past it. */
+  budget?: number;
+  /** Points a page keeps and draws; a page that connects gets the history thinned to this. */
+  pageBudget?: number;
+  /** How often batched records go out to the pages, in milliseconds. */
+  flushMs?: number;
+}
+
+export interface Dashboard {
+  url: string;
+  /** A record (or a line that holds one; other lines are ignored) for the pages. */
+  push(record: ProtocolRecord | string): void;
+  /** Pages connected right now. */
+  clients(): number;
+  readonly store: RecordStore;
+  close(): Promise<void>;
+}
+
+const ACTIONS = ['pause', 'resume', 'stop'] as const;
+/** A page that stops reading (a frozen tab) is dropped past this much unsent data; it reconnects with a snapshot. */
+const MAX_BACKLOG = 32 * 1024 * 1024;
+
+const require = createRequire(import.meta.url);
+let staticFiles: Promise<{ page: string; css: string }> | null = null;
+function loadStatic(): Promise<{ page: string; css: string }> {
+  if (!staticFiles)
+    staticFiles = Promise.all([readFile(new URL('./page.html', import.meta.url), 'utf8'), readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8')]).then(([page, css]) => ({ page, css }));
+  return staticFiles;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboard> {
+  const host = o.host ?? '127.0.0.1';
+  const title = o.title ?? 'pico-trainer';
+  const pageBudget = o.pageBudget ?? 200_000;
+  const flushMs = o.flushMs ?? 80;
+  const store = new RecordStore(o.budget ?? 1_000_000);
+  const [{ page, css }, js] = await Promise.all([loadStatic(), clientBundle()]);
+  // The config travels inside the page; `<` is escaped so no title can close the script element.
+  const config = JSON.stringify({ title, budget: pageBudget }).replace(/</g, '\\u003c');
+  const html = page.replace(/\{\{TITLE\}\}/g, () => escapeHtml(title)).replace('{{CONFIG}}', () => config);
+
+  const clients = new Set<ServerResponse>();
+  let pending: ProtocolRecord[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  /** Whether the board was last told to pause: every page shows it, and a new run clears it. */
+  let paused = false;
+
+  function send(res: ServerResponse, event: string, data: string): void {
+    if (res.writableLength > MAX_BACKLOG) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(`event: ${event}\ndata: ${data}\n\n`);
+  }
+
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending.length === 0) return;
+    const data = JSON.stringify(pending);
+    pending = [];
+    for (const res of clients) send(res, 'records', data);
+  }
+
+  async function control(action: (typeof ACTIONS)[number], res: ServerResponse): Promise<void> {
+    if (!o.control) {
+      res.writeHead(501, { 'content-type': 'text/plain' }).end('this dashboard has no board to control');
+      return;
+    }
+    try {
+      await o.control[action]();
+      res.writeHead(204).end();
+      if (action !== 'stop') {
+        flush();
+        paused = action === 'pause';
+        for (const c of clients) send(c, 'state', JSON.stringify({ paused }));
+      }
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end((err as Error).message);
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url || '/').split('?')[0];
+    if (req.method === 'GET' && path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+    } else if (req.method === 'GET' && path === '/app.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(js);
+    } else if (req.method === 'GET' && path === '/uplot.css') {
+      res.writeHead(200, { 'content-type': 'text/css; charset=utf-8' }).end(css);
+    } else if (req.method === 'GET' && path === '/events') {
+      // Whatever is pending is already in the store: send it to the others first, so the new page
+      // gets it once, inside its snapshot.
+      flush();
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.socket?.setNoDelay(true);
+      send(res, 'snapshot', JSON.stringify({ ...store.snapshot(pageBudget), paused }));
+      clients.add(res);
+      req.on('close', () => clients.delete(res));
+    } else if (req.method === 'POST' && path.startsWith('/control/')) {
+      const action = path.slice('/control/'.length) as (typeof ACTIONS)[number];
+      // A custom header makes a cross-site form or fetch fail its CORS preflight: only our page can press Stop.
+      if (!ACTIONS.includes(action)) res.writeHead(404).end();
+      else if (req.headers['x-dashboard'] !== '1') res.writeHead(403, { 'content-type': 'text/plain' }).end('missing X-Dashboard header');
+      else void control(action, res);
+      req.resume();
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  }
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+
+  return {
+    url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${addr.port}/`,
+    store,
+    clients: () => clients.size,
+    push(record) {
+      const r = typeof record === 'string' ? parseRecord(record) : record;
+      if (!r) return;
+      store.add(r);
+      if (r.type === 'start' || r.type === 'walk') paused = false;
+      if (clients.size === 0) return;
+      pending.push(r);
+      if (!timer) timer = setTimeout(flush, flushMs);
+    },
+    close() {
+      flush();
+      for (const res of clients) res.end();
+      clients.clear();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
