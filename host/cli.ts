@@ -12,6 +12,7 @@ import { register as registerPlot } from './commands/plot.ts';
 import { register as registerCompare } from './commands/compare.ts';
 import { register as registerSurface } from './commands/surface.ts';
 import { register as registerBench } from './commands/bench.ts';
+import { ConfigError } from '../shared/config.ts';
 import { UserError } from './errors.ts';
 
 const program = new Command('host')
@@ -29,9 +30,10 @@ try {
   if (err instanceof CommanderError) {
     // commander has already printed its message (unknown option, missing argument, --help).
     process.exitCode = err.exitCode;
-  } else if (err instanceof UserError) {
+  } else if (err instanceof UserError || err instanceof ConfigError) {
+    // Errors a user can act on: one clear line, no stack trace.
     process.stderr.write(`host: ${err.message}\n`);
-    process.exitCode = err.exitCode;
+    process.exitCode = err instanceof UserError ? err.exitCode : 1;
   } else {
     throw err;
   }

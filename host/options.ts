@@ -59,7 +59,7 @@ export const TRAIN_OPTIONS: readonly Spec[] = [
   { key: 'noiseEta', flags: '--noise-eta <eta>', kind: 'number', help: 'gradient noise: variance eta / (1 + t)^gamma (0 = off)', default: String(D.noiseEta) },
   { key: 'noiseGamma', flags: '--noise-gamma <g>', kind: 'number', help: 'gradient noise: annealing exponent', default: String(D.noiseGamma) },
   { key: 'curriculum', flags: '--curriculum', kind: 'boolean', help: 'curriculum learning: train on easy samples first', default: 'off' },
-  { key: 'curriculumEpochs', flags: '--curriculum-epochs <n>', kind: 'integer', help: 'curriculum: epochs over which the pool grows to all samples (0 = the run\'s epochs)', default: String(D.curriculumEpochs) },
+  { key: 'curriculumEpochs', flags: '--curriculum-epochs <n>', kind: 'integer', help: 'curriculum: epochs over which the pool of samples grows to all of them (0 = all samples from the start, in curriculum order)', default: String(D.curriculumEpochs) },
   { key: 'standardize', flags: '--standardize', kind: 'boolean', help: 'standardize features on the training split; parameters are reported in the data\'s units', default: 'off' },
 ];
 

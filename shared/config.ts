@@ -264,7 +264,8 @@ export function resolveConfig(partial: Partial<TrainConfig>, features = 1): Trai
   }
   if (!Array.isArray(cfg.initW) || cfg.initW.length === 0) throw new ConfigError('init-w', 'expected a comma-separated list of numbers');
   if (cfg.initW.length !== 1 && cfg.initW.length !== features) {
-    throw new ConfigError('init-w', `has ${cfg.initW.length} values but the data has ${features} feature${features === 1 ? '' : 's'}; give 1 or ${features}`);
+    const want = features === 1 ? 'give 1 value' : `give 1 value (used for every feature) or ${features}`;
+    throw new ConfigError('init-w', `has ${cfg.initW.length} values but the data has ${features} feature${features === 1 ? '' : 's'}; ${want}`);
   }
   for (let i = 0; i < cfg.initW.length; i++) {
     const v = cfg.initW[i];

@@ -7,7 +7,7 @@
 // samples, or all training samples); shuffle it if asked; for each batch: mean gradient → gradient
 // noise → optimizer step; then evaluate the full training (and validation) loss and print the record.
 
-import type { TrainConfig } from './config.ts';
+import { ConfigError, type TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
 import { batchGradient, meanSquaredError } from './linear.ts';
 import { getOptimizer, type Optimizer } from './optim/index.ts';
@@ -85,7 +85,7 @@ export class Trainer {
     // Seeded validation split; both halves keep data order.
     this.nVal = cfg.valSplit > 0 ? Math.max(1, Math.floor(n * cfg.valSplit)) : 0;
     this.nTrain = n - this.nVal;
-    if (this.nTrain < 1) throw new RangeError('--val-split leaves no training samples');
+    if (this.nTrain < 1) throw new ConfigError('val-split', cfg.valSplit + ' of ' + n + ' samples leaves none to train on; use a smaller fraction or more data');
     this.order = new Uint32Array(n);
     this.trainIdx = new Uint32Array(this.nTrain);
     this.valIdx = new Uint32Array(Math.max(1, this.nVal));
