@@ -131,7 +131,15 @@ export interface Line {
 
 export function frameLine(raw: string): Line {
   const text = cleanLine(raw);
-  return { raw, text, record: text.indexOf('{') >= 0 ? parseRecord(text) : null };
+  if (raw.indexOf('{') < 0) return { raw, text, record: null };
+  let record = text.indexOf('{') >= 0 ? parseRecord(text) : null;
+  if (!record) {
+    // Noise can end in a cut escape ("\x1b[") that swallows the record's "{" when stripped;
+    // every record starts with {"type", so look for that in the raw line too.
+    const at = raw.indexOf('{"type"');
+    if (at >= 0) record = parseRecord(cleanLine(raw.slice(at)));
+  }
+  return { raw, text, record };
 }
 
 /**

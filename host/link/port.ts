@@ -48,9 +48,9 @@ export async function listSerialPorts(): Promise<PortInfo[]> {
   }
 }
 
-async function readSysId(device: string, file: string): Promise<string | undefined> {
+async function readSysId(sysDir: string, device: string, file: string): Promise<string | undefined> {
   // /sys/class/tty/ttyACM0/device is the USB interface; its parent holds the ids.
-  for (const dir of [`/sys/class/tty/${device}/device/..`, `/sys/class/tty/${device}/device`]) {
+  for (const dir of [`${sysDir}/${device}/device/..`, `${sysDir}/${device}/device`]) {
     try {
       return (await readFile(`${dir}/${file}`, 'utf8')).trim();
     } catch {
@@ -61,7 +61,7 @@ async function readSysId(device: string, file: string): Promise<string | undefin
 }
 
 /** The fallback: every /dev/ttyACM*, with ids from sysfs where the kernel exposes them. */
-export async function scanDevAcm(devDir = '/dev'): Promise<PortInfo[]> {
+export async function scanDevAcm(devDir = '/dev', sysDir = '/sys/class/tty'): Promise<PortInfo[]> {
   let names: string[];
   try {
     names = (await readdir(devDir)).filter((n) => /^ttyACM\d+$/.test(n));
@@ -71,13 +71,13 @@ export async function scanDevAcm(devDir = '/dev'): Promise<PortInfo[]> {
   names.sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
   const out: PortInfo[] = [];
   for (const name of names) {
-    const vendorId = normaliseId(await readSysId(name, 'idVendor'));
+    const vendorId = normaliseId(await readSysId(sysDir, name, 'idVendor'));
     out.push({
       path: `${devDir}/${name}`,
-      manufacturer: await readSysId(name, 'manufacturer'),
+      manufacturer: await readSysId(sysDir, name, 'manufacturer'),
       vendorId,
-      productId: normaliseId(await readSysId(name, 'idProduct')),
-      serialNumber: await readSysId(name, 'serial'),
+      productId: normaliseId(await readSysId(sysDir, name, 'idProduct')),
+      serialNumber: await readSysId(sysDir, name, 'serial'),
       pico: vendorId === PICO_VENDOR_ID,
       sim: false,
     });

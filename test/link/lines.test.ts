@@ -101,3 +101,39 @@ describe('LineStream', () => {
     expect(got).toEqual(['hello', 'world']);
   });
 });
+
+describe('framing under random streams', () => {
+  const record = fc
+    .tuple(fc.nat({ max: 1e6 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e9, noNaN: true }))
+    .map(([e, w, loss]) => formatEpoch(e, [w], 1, 0, loss, NaN, 0.01));
+  // Any bytes but "\n": a noise line, possibly with ANSI codes, NULs, invalid UTF-8.
+  const noise = fc.uint8Array({ maxLength: 200 }).map((a) => a.map((b) => (b === 10 ? 11 : b)));
+  const ansi = fc.constantFrom('\x1b[2K\r', '\x1b[31m', '\x1b[0m', '\x1b[90m', '\x1b]0;title\x07', '\x1b[', '\x1b');
+  const segment = fc.oneof(
+    record.map((r) => ({ rec: r, bytes: enc('\x1b[2K\r' + r + '\r\n') })),
+    fc.tuple(ansi, record, ansi).map(([a, r, b]) => ({ rec: r, bytes: enc(a + r + b + '\r\n') })),
+    noise.map((n) => ({ rec: null, bytes: Uint8Array.from([...n, 13, 10]) })),
+    fc.integer({ min: 65 * 1024, max: 70 * 1024 }).map((n) => ({ rec: null, bytes: enc('x'.repeat(n) + '{"type":"ack"\r\n') })),
+  );
+
+  it('recovers every well-formed record, in order, from noisy chunked streams', () => {
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 20 }), (segs, cuts) => {
+        const total = segs.reduce((n, s) => n + s.bytes.length, 0);
+        const all = new Uint8Array(total);
+        let o = 0;
+        for (const s of segs) {
+          all.set(s.bytes, o);
+          o += s.bytes.length;
+        }
+        const points = [0, ...cuts.map((c) => (total === 0 ? 0 : c % total)).sort((a, b) => a - b), total];
+        const chunks: Uint8Array[] = [];
+        for (let i = 1; i < points.length; i++) chunks.push(all.subarray(points[i - 1], points[i]));
+        const got = recordsIn(chunks).map((r) => JSON.stringify(r));
+        const want = segs.filter((s) => s.rec !== null).map((s) => JSON.stringify(JSON.parse(s.rec as string)));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
+    );
+  });
+});
