@@ -1,0 +1,234 @@
+// The virtual Raspberry Pi Pico running Kaluma 1.2.1, as the host sees it: a serial port path.
+// The main thread owns the pseudo-terminal and the flash contents (they survive a board reset);
+// the board itself (REPL, JavaScript engine, YMODEM) runs in a worker thread (board.ts).
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { PtyPair } from './pty.ts';
+import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts';
+import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
+import { BOARD_HEAP_TOTAL } from './engine.ts';
+import { registerSim, unregisterSim } from './registry.ts';
+
+export interface VirtualPicoOptions {
+  /** A program already in the board's flash (it runs at boot, like a flashed Pico). Default: blank. */
+  program?: string;
+  /** The JavaScript heap in bytes, as `.mem` reports its total. Default 184312 (Kaluma 1.2.1 on the Pico). */
+  heapBytes?: number;
+  /** List the port in the registry of running simulators (what `npx host sim` does). Default false. */
+  register?: boolean;
+}
+
+export interface VirtualPicoStats {
+  /** Input bytes the board's 2048-byte ring buffer overwrote before they were read. */
+  inputLost: number;
+  /** Output bytes the board dropped after blocking 500 ms on a host that did not read. */
+  outputDropped: number;
+}
+
+export interface VirtualPico {
+  /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. */
+  readonly path: string;
+  /** Shuts the board down and removes the port. */
+  close(): Promise<void>;
+  /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */
+  unplug(): Promise<void>;
+  /** Presses reset: the board reboots (banner, then the flashed program runs again); the port stays. */
+  reset(): Promise<void>;
+  /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
+  inject(bytes: Uint8Array | string): void;
+  /** The host stops taking output for `ms`: the board's writes block (500 ms each at most) and then drop. */
+  stall(ms: number): void;
+  /** Taps every byte the board sends to the host. Returns a function that removes the tap. */
+  onOutput(listener: (bytes: Uint8Array) => void): () => void;
+  /** Taps every byte the host sends to the board. Returns a function that removes the tap. */
+  onInput(listener: (bytes: Uint8Array) => void): () => void;
+  /** The program in the board's flash, or null when blank. */
+  storedProgram(): string | null;
+  /** Line noise during `.flash -w`: the next `count` YMODEM blocks arrive corrupted (bad CRC, the board asks again). */
+  corruptNextFlashBlocks(count?: number): void;
+  /** The next YMODEM data block fails to write: the board cancels (CAN CAN) and prints "Verification failed". */
+  failNextFlashWrite(): void;
+  stats(): VirtualPicoStats;
+}
+
+const WORKER_URL = new URL('./board-worker.mjs', import.meta.url);
+
+interface RunningBoard {
+  worker: Worker;
+  io: SharedIo;
+  input: InputWriter;
+  commands: MessagePort;
+  ready: Promise<void>;
+}
+
+class Sim implements VirtualPico {
+  readonly path: string;
+  private readonly pty: PtyPair;
+  private board: RunningBoard | null = null;
+  private program: string | null;
+  private readonly heapBytes: number;
+  private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
+  private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
+  private statsNow: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
+  private statsBase: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
+  private stallTimer: NodeJS.Timeout | null = null;
+  private gone = false;
+  private registered = false;
+
+  constructor(opts: VirtualPicoOptions) {
+    this.program = opts.program ?? null;
+    this.heapBytes = opts.heapBytes ?? BOARD_HEAP_TOTAL;
+    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
+    this.path = this.pty.path;
+  }
+
+  private fromHost(bytes: Uint8Array): void {
+    for (const tap of this.inputTaps) tap(bytes);
+    this.board?.input.push(bytes);
+  }
+
+  async boot(register: boolean): Promise<void> {
+    await this.startBoard();
+    if (register) {
+      await registerSim(this.path);
+      this.registered = true;
+    }
+  }
+
+  private startBoard(): Promise<void> {
+    const io = createSharedIo();
+    const channel = new MessageChannel();
+    const data: BoardWorkerData = { io, program: this.program, heapBytes: this.heapBytes, commands: channel.port2 };
+    const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2] });
+    const ctrl = new Int32Array(io.ctrl);
+    let markReady!: () => void;
+    let fail!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    worker.on('message', (message: BoardMessage) => {
+      if (this.board?.worker !== worker) return;
+      switch (message.type) {
+        case 'out': {
+          const bytes = message.bytes;
+          for (const tap of this.outputTaps) tap(bytes);
+          this.pty.write(bytes, () => {
+            Atomics.sub(ctrl, Slot.outPending, bytes.length);
+            Atomics.add(ctrl, Slot.outSignal, 1);
+            Atomics.notify(ctrl, Slot.outSignal);
+          });
+          break;
+        }
+        case 'flash':
+          this.program = message.program;
+          break;
+        case 'stats':
+          this.statsNow = {
+            inputLost: this.statsBase.inputLost + message.inputLost,
+            outputDropped: this.statsBase.outputDropped + message.outputDropped,
+          };
+          break;
+        case 'ready':
+          markReady();
+          break;
+      }
+    });
+    worker.on('error', (err: Error) => {
+      fail(err);
+      // After boot this is a bug in the simulator, not something the host did: say so.
+      if (this.board?.worker === worker) process.stderr.write(`virtual Pico: the board thread crashed: ${err.stack ?? err}\n`);
+    });
+    worker.on('exit', (code) => fail(new Error(`the virtual Pico's board thread exited (code ${code})`)));
+    this.board = { worker, io, input: new InputWriter(io), commands: channel.port1, ready };
+    return ready;
+  }
+
+  private async stopBoard(): Promise<void> {
+    const board = this.board;
+    if (board === null) return;
+    this.board = null;
+    this.statsBase = { ...this.statsNow };
+    board.commands.close();
+    await board.worker.terminate();
+  }
+
+  async reset(): Promise<void> {
+    if (this.gone) throw new Error('the virtual Pico is unplugged');
+    await this.stopBoard();
+    await this.startBoard();
+  }
+
+  async unplug(): Promise<void> {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    await this.stopBoard();
+    this.pty.close();
+    if (this.registered) await unregisterSim(this.path);
+  }
+
+  close(): Promise<void> {
+    return this.unplug();
+  }
+
+  inject(bytes: Uint8Array | string): void {
+    if (this.gone) return;
+    this.pty.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+
+  stall(ms: number): void {
+    if (this.gone) return;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.pty.setPaused(true);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      this.pty.setPaused(false);
+    }, ms);
+  }
+
+  onOutput(listener: (bytes: Uint8Array) => void): () => void {
+    this.outputTaps.add(listener);
+    return () => this.outputTaps.delete(listener);
+  }
+
+  onInput(listener: (bytes: Uint8Array) => void): () => void {
+    this.inputTaps.add(listener);
+    return () => this.inputTaps.delete(listener);
+  }
+
+  storedProgram(): string | null {
+    return this.program;
+  }
+
+  private command(command: BoardCommand): void {
+    const board = this.board;
+    if (board === null) return;
+    board.commands.postMessage(command);
+    board.input.wake();
+  }
+
+  corruptNextFlashBlocks(count = 1): void {
+    this.command({ type: 'corrupt-flash-blocks', count });
+  }
+
+  failNextFlashWrite(): void {
+    this.command({ type: 'fail-flash-write' });
+  }
+
+  stats(): VirtualPicoStats {
+    return { ...this.statsNow };
+  }
+}
+
+/** Starts a virtual Pico and resolves once it has booted (banner printed, flashed program started). */
+export async function startVirtualPico(opts: VirtualPicoOptions = {}): Promise<VirtualPico> {
+  const sim = new Sim(opts);
+  try {
+    await sim.boot(opts.register ?? false);
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  return sim;
+}
