@@ -5,7 +5,7 @@
 import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
 import { UserError } from '../errors.ts';
 import { CTRL_C, collectErrorLines, type BoardLink } from './board.ts';
-import type { Line } from './lines.ts';
+import { isRedLine, type Line } from './lines.ts';
 import { YmodemError, ymodemSend } from './ymodem.ts';
 
 /** The name Kaluma's flash command expects in the YMODEM header. */
@@ -108,8 +108,11 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
   try {
     if (!verdict) {
       await new Promise<void>((resolve) => {
-        wakeVerdict = resolve;
-        setTimeout(resolve, opts.verdictTimeoutMs ?? 10000);
+        const timer = setTimeout(resolve, opts.verdictTimeoutMs ?? 10000);
+        wakeVerdict = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   } finally {
@@ -124,19 +127,39 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
     throw new FlashError('verify', 'the transfer ended but the board never said `Done`: the program may not be stored. Flash again', heard.slice(-6));
   }
 
-  // Run it, and wait for the firmware to introduce itself.
+  // Run it, and wait for the firmware to introduce itself. An uncaught error restarts the
+  // runtime, so once one is printed there is no point waiting the full time for a hello.
   const errors = collectErrorLines(link);
   try {
-    const hello = link.waitForRecord((r): r is HelloRecord => r.type === 'hello', opts.helloTimeoutMs ?? 10000, 'hello record');
-    hello.catch(() => undefined);
-    await link.sendLine('.load');
-    let rec: HelloRecord;
-    try {
-      rec = await hello;
-    } catch (err) {
-      const traced = trace(errors.lines);
-      if (traced.length > 0) throw new FlashError('load', 'the program was stored but stopped with an error when it started', traced);
-      throw new FlashError('load', `the program was stored, but no hello record came after \`.load\` (${(err as Error).message})`, heard.slice(-6));
+    const helloMs = opts.helloTimeoutMs ?? 10000;
+    let closed = false;
+    const rec = await new Promise<HelloRecord | null>((resolve) => {
+      let afterError: ReturnType<typeof setTimeout> | null = null;
+      const finish = (v: HelloRecord | null): void => {
+        clearTimeout(overall);
+        if (afterError) clearTimeout(afterError);
+        offLine();
+        offClose();
+        resolve(v);
+      };
+      const overall = setTimeout(() => finish(null), helloMs);
+      const offLine = link.onLine((l) => {
+        if (l.record && l.record.type === 'hello') return finish(l.record);
+        if (isRedLine(l.raw)) {
+          if (afterError) clearTimeout(afterError);
+          afterError = setTimeout(() => finish(null), 1500);
+        }
+      });
+      const offClose = link.onClosed(() => {
+        closed = true;
+        finish(null);
+      });
+      link.sendLine('.load').catch(() => finish(null));
+    });
+    if (!rec) {
+      if (errors.lines.length > 0) throw new FlashError('load', 'the program was stored but stopped with an error when it started', trace(errors.lines));
+      if (closed) throw new FlashError('load', 'the port closed after `.load` (board reset or unplugged?)', heard.slice(-6));
+      throw new FlashError('load', `the program was stored, but no hello record came within ${(helloMs / 1000).toFixed(1)} s of \`.load\`: is it the pico-trainer firmware?`, heard.slice(-6));
     }
     if (opts.checkProtocol !== false && rec.protocol !== PROTOCOL_VERSION) {
       throw new FlashError('protocol', `the firmware says protocol ${rec.protocol}, this host speaks ${PROTOCOL_VERSION}: the bundle and the host are from different versions`);

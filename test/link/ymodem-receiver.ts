@@ -41,6 +41,8 @@ export interface ReceiverFaults {
   nakFirstEot?: boolean;
   /** Poll this many times before the sender is expected to start (stale 'C's). */
   extraPolls?: number;
+  /** Where answers go (a fake board's output); by default the queue behind `channel`. */
+  out?: (bytes: Uint8Array) => void;
 }
 
 export class FakeYmodemReceiver {
@@ -62,8 +64,8 @@ export class FakeYmodemReceiver {
   constructor(readonly faults: ReceiverFaults = {}) {
     this.corruptLeft = faults.corruptBlock ? faults.corruptBlock.times : 0;
     if (!faults.silent) {
-      this.toSender.push(Uint8Array.from([0x0d, 0x0a]));
-      for (let i = 0; i <= (faults.extraPolls ?? 0); i++) this.toSender.push(Uint8Array.of(C));
+      this.emit(Uint8Array.from([0x0d, 0x0a]));
+      for (let i = 0; i <= (faults.extraPolls ?? 0); i++) this.emit(Uint8Array.of(C));
     }
   }
 
@@ -83,12 +85,18 @@ export class FakeYmodemReceiver {
     return Uint8Array.from(this.received.slice(0, this.size));
   }
 
-  private reply(...bytes: number[]): void {
-    // Answer on a later tick, as a real port would.
-    setTimeout(() => this.toSender.push(Uint8Array.from(bytes)), 0);
+  private emit(bytes: Uint8Array): void {
+    if (this.faults.out) this.faults.out(bytes);
+    else this.toSender.push(bytes);
   }
 
-  private feed(bytes: Uint8Array): void {
+  private reply(...bytes: number[]): void {
+    // Answer on a later tick, as a real port would.
+    setTimeout(() => this.emit(Uint8Array.from(bytes)), 0);
+  }
+
+  /** Bytes from the sender. */
+  feed(bytes: Uint8Array): void {
     if (this.faults.silent || this.done || this.aborted) return;
     for (const b of bytes) this.buf.push(b);
     for (;;) {
