@@ -380,22 +380,32 @@ export class BoardLink {
     }
     unSeen();
 
+    const answer = await this.statusExchange(timeoutMs);
+    if (answer === 'no-pt' || answer === 'timeout') return { kind: 'no-firmware', kaluma };
+    return { kind: 'firmware', kaluma, status: answer, protocol: typeof answer.protocol === 'number' ? answer.protocol : null };
+  }
+
+  /** Asks the firmware for its state (a status record). */
+  async status(opts: { timeoutMs?: number } = {}): Promise<StatusRecord> {
+    const timeoutMs = opts.timeoutMs ?? 3000;
+    const answer = await this.statusExchange(timeoutMs);
+    if (answer === 'no-pt') throw new WrongBoardError('no-firmware', 'the board runs Kaluma but not the pico-trainer firmware: run `npm run flash`');
+    if (answer === 'timeout') throw new LinkTimeoutError(`no status from the board within ${(timeoutMs / 1000).toFixed(1)} s`);
+    return answer;
+  }
+
+  /**
+   * The firmware answers `status` with a status record (which carries no seq); an ack or error
+   * with our seq is accepted too. Kaluma without the firmware prints a red ReferenceError.
+   */
+  private statusExchange(timeoutMs: number): Promise<StatusRecord | 'no-pt' | 'timeout'> {
     const seq = this.nextSeq();
     const line = commandLine(seq, { op: 'status' });
     return this.exclusive(async () => {
-      let status: StatusRecord | null = null;
-      let ackProtocol: number | null = null;
       const answer = this.waitForLine((l) => {
         if (/ReferenceError/.test(l.text) && /\bpt\b/.test(l.text)) return true;
         const r = l.record;
-        if (!r) return false;
-        if (r.type === 'status') status = r;
-        if ((r.type === 'ack' || r.type === 'error') && r.seq === seq) {
-          const p = (r as unknown as { protocol?: unknown }).protocol;
-          if (typeof p === 'number') ackProtocol = p;
-          return true;
-        }
-        return false;
+        return r !== null && (r.type === 'status' || ((r.type === 'ack' || r.type === 'error') && r.seq === seq));
       }, timeoutMs, 'answer to the status command');
       answer.catch(() => undefined);
       await this.sendLine(line);
@@ -403,22 +413,18 @@ export class BoardLink {
       try {
         got = await answer;
       } catch (err) {
-        if (err instanceof LinkTimeoutError) return { kind: 'no-firmware' as const, kaluma };
+        if (err instanceof LinkTimeoutError) return 'timeout' as const;
         throw err;
       }
-      if (!got.record) return { kind: 'no-firmware' as const, kaluma };
-      if (got.record.type === 'error') throw new BoardError(got.record);
-      if (!status) {
-        try {
-          status = await this.waitForRecord((r): r is StatusRecord => r.type === 'status', 1000, 'status record');
-        } catch {
-          // An ack without a status record: still our firmware, state unknown.
-        }
+      const r = got.record;
+      if (!r) return 'no-pt' as const;
+      if (r.type === 'error') throw new BoardError(r);
+      if (r.type === 'status') return r;
+      try {
+        return await this.waitForRecord((x): x is StatusRecord => x.type === 'status', 1000, 'status record');
+      } catch {
+        throw new WrongBoardError('protocol', 'the firmware acknowledged `status` but sent no status record: flash this version with `npx host flash`');
       }
-      if (!status) throw new WrongBoardError('protocol', 'the firmware acknowledged `status` but sent no status record: flash this version with `npx host flash`');
-      const st = status as StatusRecord;
-      const p = (st as unknown as { protocol?: unknown }).protocol;
-      return { kind: 'firmware' as const, kaluma, status: st, protocol: typeof p === 'number' ? p : ackProtocol };
     });
   }
 

@@ -110,7 +110,7 @@ async function waitForPoll(ch: ByteChannel, timeoutMs: number): Promise<void> {
   throw new YmodemError('no-start', `no YMODEM request ('C') from the board within ${Math.round(timeoutMs / 1000)} s`);
 }
 
-/** Reads the receiver's answer to one block; `ignoreC` skips polls that may be stale. */
+/** Reads the receiver's answer to one block; `ignoreC` skips polls (after EOT they only ask for the next header). */
 async function readAnswer(ch: ByteChannel, timeoutMs: number, ignoreC: boolean): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
   let prev = -1;
@@ -175,8 +175,9 @@ export async function ymodemSend(ch: ByteChannel, name: string, data: Uint8Array
   if (name === '' || name.length > 60 || /[\0\s]/.test(name)) throw new Error(`bad YMODEM file name "${name}"`);
 
   await waitForPoll(ch, opts.startTimeoutMs);
-  // More polls may have queued while we waited; they would read as "send again" for block 0.
-  await sendBlock(ch, headerBlock(name, data.length), 'the header block', opts, true);
+  // Polls queued while we waited are dropped by sendBlock before it writes; a 'C' after that is
+  // the receiver's "bad block, send again" (it polls only once a second otherwise).
+  await sendBlock(ch, headerBlock(name, data.length), 'the header block', opts, false);
   // After the header the receiver sends ACK and then 'C'; eat that 'C' before the first data
   // block, or it would be read as that block's "send again".
   await waitForPollAfterHeader(ch, opts.blockTimeoutMs);

@@ -31,7 +31,7 @@ function crcKaluma(data: Uint8Array): number {
 }
 
 export interface ReceiverFaults {
-  /** Corrupt the n-th received data block (1-based) this many times before accepting it. */
+  /** Corrupt the n-th received data block (1-based; 0 = the header) this many times before accepting it. */
   corruptBlock?: { block: number; times: number };
   /** Answer CAN CAN to this data block (1-based). */
   cancelAtBlock?: number;
@@ -139,8 +139,7 @@ export class FakeYmodemReceiver {
     const num = pkt[1];
     const data = pkt.subarray(3, 1027);
     const crc = (pkt[1027] << 8) | pkt[1028];
-    const isData = this.expected > 0;
-    if (isData && this.faults.corruptBlock && this.faults.corruptBlock.block === this.expected && this.corruptLeft > 0) {
+    if (this.faults.corruptBlock && this.faults.corruptBlock.block === this.expected && this.corruptLeft > 0) {
       this.corruptLeft--;
       data[100] ^= 0x5a; // the wire flipped bits
     }

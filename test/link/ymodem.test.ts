@@ -56,6 +56,19 @@ describe('ymodemSend against a Kaluma-like receiver', () => {
     expect(rx.blocksSeen).toBe(3);
   });
 
+  it('resends a corrupted header at once, without waiting for a timeout', async () => {
+    const rx = new FakeYmodemReceiver({ corruptBlock: { block: 0, times: 1 } });
+    const data = program(1500);
+    // Count reads that came back empty: waiting out a timeout would show as one.
+    let timeouts = 0;
+    const ch = rx.channel;
+    const counting = { ...ch, read: async (ms: number) => { const b = await ch.read(ms); if (b === null) timeouts++; return b; } };
+    await ymodemSend(counting, 'usercode', data, { startTimeoutMs: 2000, blockTimeoutMs: 2000 });
+    expect(rx.file).toEqual(data);
+    expect(rx.name).toBe('usercode');
+    expect(timeouts).toBe(0);
+  });
+
   it('gives up after bounded retries when a block never gets through, and tells the board to stop', async () => {
     const rx = new FakeYmodemReceiver({ corruptBlock: { block: 1, times: 100 } });
     const err = await ymodemSend(rx.channel, 'usercode', program(500), { ...fast, maxTries: 4 }).catch((e: unknown) => e);
