@@ -93,12 +93,13 @@ export class InputReader {
     this.ring = new Uint8Array(io.ring);
   }
 
-  private clampedStart(written: number): number {
+  /** Where reading starts: past a Ctrl-C flush, and past bytes the writer has overwritten (counted as lost when `taking`). */
+  private clampedStart(written: number, taking: boolean): number {
     let r = this.readPos;
     const flushTo = Atomics.load(this.ctrl, Slot.flushTo);
     if (((flushTo - r) | 0) > 0) r = flushTo;
     if (((written - r) | 0) > RING_SIZE) {
-      this.lost += ((written - r) | 0) - RING_SIZE;
+      if (taking) this.lost += ((written - r) | 0) - RING_SIZE;
       r = (written - RING_SIZE) | 0;
     }
     return r;
@@ -106,13 +107,13 @@ export class InputReader {
 
   available(): number {
     const w = Atomics.load(this.ctrl, Slot.written);
-    return (w - this.clampedStart(w)) | 0;
+    return (w - this.clampedStart(w, false)) | 0;
   }
 
   /** Takes up to `max` bytes (all that are queued by default). Like km_tty_available, reading clears a pending Ctrl-C. */
   read(max = RING_SIZE): Uint8Array {
     const w = Atomics.load(this.ctrl, Slot.written);
-    let r = this.clampedStart(w);
+    let r = this.clampedStart(w, true);
     const n = Math.min(max, (w - r) | 0);
     if (n <= 0) {
       this.readPos = r;
