@@ -1,4 +1,30 @@
-import type { Command } from 'commander';
+// `host bench` (`npm run bench`): the engine's throughput against TF.js and a hand-written loop,
+// the firmware's size, the engine's static memory, the virtual Pico's upload and record rates, and
+// throughput by dataset size. The work lives in host/bench/, loaded only when the command runs.
+import { Command, Option } from 'commander';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('measure training throughput (engine vs TF.js vs a hand-written loop), memory, firmware size and the virtual Pico')
+    .option('--json', 'print the results as JSON')
+    .option('--quick', 'few, short repetitions (a smoke test; the figures are rough)')
+    .addOption(new Option('--clock <clock>', 'time by this process\'s CPU time or by the wall clock').choices(['cpu', 'wall']).default('cpu'))
+    .option('--no-tfjs', 'leave TF.js out')
+    .option('--no-board', 'leave the virtual Pico out')
+    .action(async (o: { json?: boolean; quick?: boolean; clock: 'cpu' | 'wall'; tfjs: boolean; board: boolean }) => {
+      const { runBench } = await import('../bench/run.ts');
+      const { formatReport } = await import('../bench/report.ts');
+      const result = await runBench({
+        quick: o.quick === true,
+        clock: o.clock,
+        tfjs: o.tfjs,
+        board: o.board,
+        log: (msg) => {
+          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${msg}`);
+        },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+      process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : formatReport(result));
+    });
+}

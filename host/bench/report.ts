@@ -1,0 +1,126 @@
+// The bench's human-readable output: plain aligned tables, one section per figure.
+import type { BenchResult, Rate } from './run.ts';
+
+export const TARGET_VS_TFJS = 200;
+export const TARGET_VS_HAND = 0.8;
+
+function table(head: string[], rows: string[][], right: boolean[] = []): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** A rate with a unit that keeps three significant digits: 12.3 M/s, 456 k/s. */
+export function perSecond(v: number): string {
+  const units: [number, string][] = [
+    [1e9, 'G/s'],
+    [1e6, 'M/s'],
+    [1e3, 'k/s'],
+  ];
+  for (const [scale, unit] of units) if (v >= scale) return `${sig(v / scale)} ${unit}`;
+  return `${sig(v)} /s`;
+}
+
+function sig(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function ratio(v: number): string {
+  return v >= 100 ? `${v.toFixed(0)}×` : v >= 10 ? `${v.toFixed(1)}×` : `${v.toFixed(2)}×`;
+}
+
+function spread(r: Rate): string {
+  return `${perSecond(r.median)}`;
+}
+
+function mark(v: number | null, target: number): string {
+  if (v === null) return '';
+  return v >= target ? ' ✓' : ' ✗';
+}
+
+function bytes(n: number): string {
+  return n >= 1024 ? `${n.toLocaleString('en-US')} B (${(n / 1024).toFixed(1)} KB)` : `${n} B`;
+}
+
+export function formatReport(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`pico-trainer bench — ${r.date}${r.commit ? `, commit ${r.commit}` : ''}`);
+  out.push(`node ${r.node}, ${r.cpu}, ${r.cores} cores; ${r.clock === 'cpu' ? 'CPU time of this process' : 'wall-clock time'}; medians of interleaved repetitions${r.quick ? ' (--quick: few, short repetitions)' : ''}`);
+  out.push('');
+
+  out.push('Training throughput, sample-updates per second (linear regression, float32 data, w = 1, b = 0 at the start,');
+  out.push('the training loss computed after every epoch by all three)');
+  out.push(
+    table(
+      ['job', 'data', 'engine', 'hand loop', 'TF.js (cpu)', 'engine/TF.js', 'engine/hand', 'same result'],
+      r.throughput.map((t) => [
+        t.job,
+        `${t.samples.toLocaleString('en-US')} × ${t.features}`,
+        spread(t.engine),
+        spread(t.hand),
+        t.tfjs ? spread(t.tfjs) : 'skipped',
+        t.engineVsTfjs === null ? '' : ratio(t.engineVsTfjs) + mark(t.engineVsTfjs, TARGET_VS_TFJS),
+        ratio(t.engineVsHand) + mark(t.engineVsHand, TARGET_VS_HAND),
+        `Δ ≤ ${Math.max(t.agreement.hand, t.agreement.tfjs ?? 0).toExponential(0)}`,
+      ]),
+      [false, true, true, true, true, true, true, false],
+    ),
+  );
+  out.push(`targets: engine ≥ ${TARGET_VS_TFJS}× TF.js, ≥ ${TARGET_VS_HAND}× the hand-written loop (✓ met, ✗ missed).`);
+  out.push(`"same result": largest difference of w and b between the engine and the others after 20 epochs.`);
+  out.push('');
+
+  out.push('Firmware bundle');
+  out.push(`  ${bytes(r.firmware.bytes)}, ${r.firmware.lines.toLocaleString('en-US')} lines; ${((100 * r.firmware.bytes) / r.firmware.limit).toFixed(0)}% of the ${r.firmware.limit / 1024} KB limit`);
+  out.push('');
+
+  out.push('Static memory of the engine: bytes of the typed arrays it allocates (1,024 samples, 2 features, Adam)');
+  for (const m of r.memory) {
+    out.push(`  ${m.label}: ${bytes(m.total)}`);
+    out.push(`    dataset ${m.byOwner.dataset.toLocaleString('en-US')} B, trainer ${m.byOwner.trainer.toLocaleString('en-US')} B, optimizer ${m.byOwner.optimizer.toLocaleString('en-US')} B`);
+    out.push(
+      '    ' +
+        m.items
+          .map((i) => `${i.path} ${i.type}(${i.length}) ${i.bytes.toLocaleString('en-US')}`)
+          .join(', '),
+    );
+  }
+  out.push('');
+
+  out.push('Virtual Pico (host/sim: QuickJS behind a pseudo-terminal, not RP2040 speed)');
+  if (!r.board.available) {
+    out.push(`  virtual Pico: not available — ${r.board.reason}`);
+  } else {
+    const b = r.board;
+    out.push(`  flash (YMODEM, to hello): ${(b.flashMs / 1000).toFixed(2)} s`);
+    out.push(`  upload ${b.uploadSamples.toLocaleString('en-US')} samples × 1: ${b.uploadMs.toFixed(0)} ms (${perSecond(b.uploadSamplesPerSecond).replace('/s', ' samples/s')})`);
+    out.push(
+      table(
+        ['  training job', 'epochs', 'records', 'time', 'records/s', 'sample-updates/s'],
+        b.train.map((t) => [
+          `  ${t.batch === 1 ? 'per-sample SGD' : 'full-batch GD'}, ${t.samples.toLocaleString('en-US')} × 1`,
+          String(t.epochs),
+          String(t.records),
+          `${(t.ms / 1000).toFixed(2)} s`,
+          sig(t.recordsPerSecond),
+          perSecond(t.sampleUpdatesPerSecond),
+        ]),
+        [false, true, true, true, true, true],
+      ),
+    );
+  }
+  out.push('');
+
+  out.push('Throughput by dataset size (1 feature), engine vs hand-written loop');
+  out.push(
+    table(
+      ['job', 'samples', 'engine', 'hand loop', 'engine/hand'],
+      r.scaling.map((s) => [s.job, s.samples.toLocaleString('en-US'), spread(s.engine), spread(s.hand), ratio(s.engineVsHand)]),
+      [false, true, true, true, true],
+    ),
+  );
+  out.push('');
+  out.push(`${r.command} took ${r.seconds.toFixed(0)} s`);
+  return out.join('\n') + '\n';
+}

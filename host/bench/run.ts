@@ -1,0 +1,205 @@
+// `npm run bench`: every figure measured in one run, contenders side by side (see measure.ts).
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import type { Dataset } from '../../shared/dataset.ts';
+import { buildFirmware, MAX_BUNDLE_BYTES, REPO_ROOT } from '../build/firmware.ts';
+import { handGd, handSgd } from './baseline.ts';
+import { benchBoard, type BoardResult } from './board.ts';
+import { syntheticDataset } from './data.ts';
+import { engineRun, engineTrain, type Job } from './engine.ts';
+import { compare, setClock, type Clock, type Measured } from './measure.ts';
+import { memoryReports, type MemoryReport } from './memory.ts';
+
+export interface BenchOptions {
+  quick: boolean;
+  clock: Clock;
+  tfjs: boolean;
+  board: boolean;
+  /** Progress notes (stderr), never mixed into the results. */
+  log: (msg: string) => void;
+}
+
+export interface JobSpec extends Job {
+  name: string;
+  samples: number;
+  features: number;
+}
+
+export const THROUGHPUT_JOBS: JobSpec[] = [
+  { name: 'per-sample SGD', samples: 1000, features: 1, batch: 1, lr: 0.01 },
+  { name: 'full-batch GD', samples: 1000, features: 1, batch: 0, lr: 0.1 },
+  { name: 'per-sample SGD', samples: 1024, features: 2, batch: 1, lr: 0.01 },
+  { name: 'full-batch GD', samples: 1024, features: 2, batch: 0, lr: 0.1 },
+];
+
+export const SCALING_SIZES = [10, 100, 1000, 10_000, 100_000];
+
+export interface Rate {
+  /** Sample-updates per second: samples whose gradient entered an update, per second. */
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+  epochsPerRep: number;
+}
+
+export interface ThroughputRow {
+  job: string;
+  samples: number;
+  features: number;
+  engine: Rate;
+  hand: Rate;
+  tfjs: Rate | null;
+  engineVsHand: number;
+  engineVsTfjs: number | null;
+  /** Largest |difference| of the final parameters after 20 epochs, engine vs each contender. */
+  agreement: { hand: number; tfjs: number | null };
+}
+
+export interface ScalingRow {
+  job: string;
+  samples: number;
+  engine: Rate;
+  hand: Rate;
+  engineVsHand: number;
+}
+
+export interface BenchResult {
+  command: string;
+  date: string;
+  commit: string | null;
+  node: string;
+  cpu: string;
+  cores: number;
+  clock: Clock;
+  quick: boolean;
+  throughput: ThroughputRow[];
+  firmware: { bytes: number; lines: number; limit: number };
+  memory: MemoryReport[];
+  board: BoardResult;
+  scaling: ScalingRow[];
+  seconds: number;
+}
+
+function rate(m: Measured): Rate {
+  return { median: m.median, min: m.min, max: m.max, reps: m.rates.length, epochsPerRep: m.units };
+}
+
+function handRun(ds: Dataset, job: Job, epochs: number): number {
+  const fn = job.batch === 1 ? handSgd : handGd;
+  fn(ds.x, ds.y, ds.n, ds.features, job.lr, epochs);
+  return epochs * ds.n;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+function commit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const AGREE_EPOCHS = 20;
+
+async function throughput(opts: BenchOptions): Promise<ThroughputRow[]> {
+  const tfjs = opts.tfjs ? await import('./tfjs.ts') : null;
+  const tf = tfjs ? await tfjs.loadTf() : null;
+  const rows: ThroughputRow[] = [];
+  for (const spec of THROUGHPUT_JOBS) {
+    opts.log(`throughput: ${spec.name}, ${spec.samples} × ${spec.features}`);
+    const ds = syntheticDataset(spec.samples, spec.features);
+    const tfd = tfjs && tf ? tfjs.tfData(tf, ds, spec.batch === 1) : null;
+    try {
+      // The three must be doing the same job: same start, same steps, same end.
+      const e = engineTrain(ds, spec, AGREE_EPOCHS);
+      const p = [...e.w, e.b];
+      const h = (spec.batch === 1 ? handSgd : handGd)(ds.x, ds.y, ds.n, ds.features, spec.lr, AGREE_EPOCHS);
+      const t = tfjs && tf && tfd ? tfjs.tfTrain(tf, tfd, spec, AGREE_EPOCHS) : null;
+      const agreement = { hand: maxDiff(p, [...h.w, h.b]), tfjs: t ? maxDiff(p, [...t.w, t.b]) : null };
+
+      const contenders = [
+        { name: 'engine', run: (n: number) => engineRun(ds, spec, n) },
+        { name: 'hand', run: (n: number) => handRun(ds, spec, n) },
+      ];
+      if (tfjs && tf && tfd) {
+        contenders.push({
+          name: 'tfjs',
+          run: (n: number) => {
+            tfjs.tfTrain(tf, tfd, spec, n);
+            return n * ds.n;
+          },
+        });
+      }
+      const m = compare(contenders, { targetMs: opts.quick ? 10 : 40, reps: opts.quick ? 3 : 9 });
+      const engine = rate(m[0]);
+      const hand = rate(m[1]);
+      const tfr = m[2] ? rate(m[2]) : null;
+      rows.push({
+        job: spec.name,
+        samples: spec.samples,
+        features: spec.features,
+        engine,
+        hand,
+        tfjs: tfr,
+        engineVsHand: engine.median / hand.median,
+        engineVsTfjs: tfr ? engine.median / tfr.median : null,
+        agreement,
+      });
+    } finally {
+      tfd?.dispose();
+    }
+  }
+  return rows;
+}
+
+function scaling(opts: BenchOptions): ScalingRow[] {
+  const rows: ScalingRow[] = [];
+  for (const job of [THROUGHPUT_JOBS[0], THROUGHPUT_JOBS[1]]) {
+    for (const n of SCALING_SIZES) {
+      opts.log(`scaling: ${job.name}, ${n} samples`);
+      const ds = syntheticDataset(n, 1);
+      const m = compare(
+        [
+          { name: 'engine', run: (e: number) => engineRun(ds, job, e) },
+          { name: 'hand', run: (e: number) => handRun(ds, job, e) },
+        ],
+        { targetMs: opts.quick ? 5 : 25, reps: opts.quick ? 3 : 7 },
+      );
+      rows.push({ job: job.name, samples: n, engine: rate(m[0]), hand: rate(m[1]), engineVsHand: m[0].median / m[1].median });
+    }
+  }
+  return rows;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const t0 = performance.now();
+  setClock(opts.clock);
+  opts.log('firmware: building the bundle');
+  const fw = await buildFirmware({ write: false });
+  const memory = memoryReports();
+  const tp = await throughput(opts);
+  const sc = scaling(opts);
+  const board: BoardResult = opts.board ? await benchBoard(fw, opts.log) : { available: false, reason: 'skipped (--no-board)' };
+  return {
+    command: 'npm run bench' + (opts.quick ? ' -- --quick' : ''),
+    date: new Date().toISOString(),
+    commit: commit(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    clock: opts.clock,
+    quick: opts.quick,
+    throughput: tp,
+    firmware: { bytes: fw.bytes, lines: fw.lines, limit: MAX_BUNDLE_BYTES },
+    memory,
+    board,
+    scaling: sc,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
