@@ -120,6 +120,8 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(js);
     } else if (req.method === 'GET' && path === '/uplot.css') {
       res.writeHead(200, { 'content-type': 'text/css; charset=utf-8' }).end(css);
+    } else if (req.method === 'GET' && path === '/favicon.ico') {
+      res.writeHead(204).end();
     } else if (req.method === 'GET' && path === '/events') {
       // Whatever is pending is already in the store: send it to the others first, so the new page
       // gets it once, inside its snapshot.

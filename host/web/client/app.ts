@@ -112,6 +112,7 @@ function schedule(): void {
 }
 
 function render(): void {
+  const t0 = performance.now();
   const trains = store.runs.filter((r): r is TrainTrack => r.kind === 'train');
   const walks = store.runs.filter((r): r is WalkTrack => r.kind === 'walk');
   $('loss-section').classList.toggle('hidden', trains.length === 0);
@@ -130,6 +131,8 @@ function render(): void {
   ds.points = String(points);
   ds.steps = String(steps);
   ds.runs = String(store.runs.length);
+  // How long a redraw takes: what decides whether the page keeps up (the browser test reads it).
+  ds.renderMs = (performance.now() - t0).toFixed(1);
 }
 
 function fmt(v: number | null | undefined): string {
@@ -399,4 +402,5 @@ function width(): number {
 (window as unknown as { dashboard: unknown }).dashboard = {
   store: () => store,
   lossPoints: () => (lossChart ? lossChart.u.data[0].length : 0),
+  logScale: () => (lossChart ? lossChart.u.scales.y.distr === 3 : logScale),
 };
