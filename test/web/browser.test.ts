@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../host/web/server.ts';
 import { CHROMIUM, launchChromium } from './chromium.ts';
 import { trainInto, walkInto, type Feed } from './live.ts';
+import { trainLines } from '../plot/records.ts';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
@@ -92,6 +93,14 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     // Nothing lost on the way at 2,000 records/s: the page has seen every record the server got.
     await page.waitForFunction((n) => Number(document.body.dataset.records) === n, dash.store.records);
     expect(errors).toEqual([]);
+  });
+
+  it('overlays the runs that follow, one colour per optimizer', async () => {
+    for (const line of trainLines({ optimizer: 'sgd', lr: 0.02, epochs: 50 })) dash.push(line);
+    await page.waitForFunction(() => (window as unknown as { dashboard: { lossSeries(): string[] } }).dashboard.lossSeries().length === 3);
+    expect(await page.evaluate(() => (window as unknown as { dashboard: { lossSeries(): string[] } }).dashboard.lossSeries())).toEqual(['adam', 'adam (val)', 'sgd']);
+    expect(await page.locator('#counter').textContent()).toBe('50 / 50');
+    expect(await page.locator('#state').getAttribute('data-state')).toBe('done');
   });
 
   it('draws descent paths over the contours as the walk goes', async () => {

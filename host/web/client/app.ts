@@ -263,7 +263,8 @@ function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, 
     scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
     axes: [axis('epoch'), axis(yLabel)],
     series: [{ label: 'epoch' }, ...series],
-    legend: { live: true },
+    // The header shows the latest numbers in large type; the legend only names the lines.
+    legend: { live: false },
   };
   return { u: new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el), key };
 }
@@ -385,7 +386,7 @@ function renderWalks(walks: WalkTrack[]): number {
           }
       domain = d;
     }
-    svg = pathFigure(runs, { domain, width: w, height: Math.round(w * 0.72), grid: 90 });
+    svg = pathFigure(runs, { domain, width: w, height: Math.round(w * 0.66), grid: 90 });
   } else {
     svg = curveFigure(runs, { width: w, height: Math.round(w * 0.6) });
   }
@@ -394,13 +395,15 @@ function renderWalks(walks: WalkTrack[]): number {
   return steps;
 }
 
+/** The figure's own size in SVG units; CSS scales it to the column, text included, for the projector. */
 function width(): number {
-  return Math.max(360, Math.min($('walk-view').clientWidth || 900, 1100));
+  return $('walk-view').clientWidth > 1000 ? 860 : 640;
 }
 
 // For tests and for curious students in the console.
 (window as unknown as { dashboard: unknown }).dashboard = {
   store: () => store,
   lossPoints: () => (lossChart ? lossChart.u.data[0].length : 0),
+  lossSeries: () => (lossChart ? lossChart.u.series.slice(1).map((s) => s.label) : []),
   logScale: () => (lossChart ? lossChart.u.scales.y.distr === 3 : logScale),
 };
