@@ -1,4 +1,68 @@
+// `npx host sim`: a virtual Pico running Kaluma 1.2.1 on a pseudo-terminal, for everyone without a
+// board. It is listed in a registry in the temp directory, so other `host` commands find it when no
+// USB Pico is connected.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+import { startVirtualPico } from '../sim/virtual-pico.ts';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+interface SimOptions {
+  blank?: boolean;
+  program?: string;
+  trace?: boolean;
+}
+
+function readProgram(file: string): string {
+  let code: string;
+  try {
+    code = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read --program ${file}: ${(err as Error).message}`);
+  }
+  if (code.includes('\0')) throw new UserError(`--program ${file} contains a NUL byte; the board stores code NUL-terminated`);
+  return code;
+}
+
+/** Shows bytes as text, control characters escaped, for --trace. */
+function visible(bytes: Uint8Array): string {
+  return JSON.stringify(Buffer.from(bytes).toString('latin1')).slice(1, -1);
+}
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('run a virtual Raspberry Pi Pico (Kaluma 1.2.1) on a pseudo-terminal until Ctrl-C')
+    .option('--blank', 'a Kaluma board with nothing flashed (the default unless --program is given)')
+    .option('--program <file>', 'a JavaScript file already in the board\'s flash; it runs at boot')
+    .option('--trace', 'print every byte that crosses the virtual USB cable (to stderr)')
+    .action(async (opts: SimOptions) => {
+      if (opts.blank && opts.program) throw new UserError('--blank and --program exclude each other');
+      const code = opts.program ? readProgram(opts.program) : undefined;
+      const pico = await startVirtualPico({ program: code, register: true });
+      if (opts.trace) {
+        pico.onInput((b) => process.stderr.write(`host  → board  ${visible(b)}\n`));
+        pico.onOutput((b) => process.stderr.write(`board → host   ${visible(b)}\n`));
+      }
+      const flashed = code === undefined ? 'nothing flashed (a blank Kaluma board)' : `${opts.program} in flash`;
+      process.stdout.write(
+        `Virtual Pico (Kaluma 1.2.1, 180 KB heap) on ${pico.path}\n` +
+          `  ${flashed}\n` +
+          `  Other host commands in another terminal find it when no USB Pico is connected, or name it:\n` +
+          (code === undefined ? `    npx host flash --port ${pico.path}      put the pico-trainer firmware on it\n` : '') +
+          `    npx host send data.csv --port ${pico.path}\n` +
+          `    screen ${pico.path}                      type at its REPL (try .hi)\n` +
+          `  Ctrl-C stops it.\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await pico.close();
+      process.stdout.write('Virtual Pico stopped.\n');
+    });
+}

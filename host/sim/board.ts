@@ -92,8 +92,11 @@ class Board implements ReplBoard {
     this.out.writeBytes(latin1Bytes(text));
   }
 
-  runCode(source: string): void {
+  flush(): void {
     this.out.flush();
+  }
+
+  runCode(source: string): void {
     if (this.engine.runLine(source) === 'oom') this.restartRuntime(false);
   }
 
@@ -202,9 +205,10 @@ class Board implements ReplBoard {
   boot(): void {
     this.repl.hi();
     this.out.flush();
+    // Ready before the program runs: a program that never returns must not hide the port (Ctrl-C stops it).
+    post({ type: 'ready' });
     this.startRuntime(true);
     this.out.flush();
-    post({ type: 'ready' });
   }
 
   run(): never {

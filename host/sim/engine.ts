@@ -38,6 +38,10 @@ const MEMORY_CHECK_MS = 20;
 const MAX_BACKTRACE = 32;
 /** What a function's record costs JerryScript beyond its byte code (an estimate; see the header). */
 const FUNCTION_BYTES = 48;
+/** QuickJS's per-block bookkeeping in its malloc limit (malloc_usable_size is unavailable in wasm). */
+const MALLOC_OVERHEAD = 8;
+/** Room for QuickJS's own small allocations above the limit, so that the budget check, not a stray failure, decides. */
+const LIMIT_SLACK = 4096;
 
 const RED = '\x1b[31m';
 const NORMAL = '\x1b[0m';
@@ -83,7 +87,7 @@ export class JsEngine {
   private readonly pretty: QuickJSHandle;
   private readonly describe: QuickJSHandle;
   private readonly baseline: number;
-  private readonly budget: number;
+  private readonly budget!: number;
   private timers: Timer[] = [];
   private interruptReason: 'abort' | 'oom' | null = null;
   private lastMemoryCheck = 0;
@@ -154,8 +158,7 @@ export class JsEngine {
 
     this.baseline = this.measure();
     this.budget = Math.max(0, heapBytes - BOARD_HEAP_AT_BOOT);
-    // Only a backstop against single huge allocations (see the header): the real check is measured.
-    this.rt.setMemoryLimit(this.baseline + this.budget);
+    this.measure(); // sets QuickJS's limit
     this.rt.setInterruptHandler(() => {
       if (this.host.takeStop()) {
         this.interruptReason = 'abort';
@@ -186,7 +189,11 @@ export class JsEngine {
 
   // ---- memory -------------------------------------------------------------------------------
 
-  /** The heap in use, in JerryScript terms (see the header): QuickJS's count without its function records. */
+  /**
+   * The heap in use, in JerryScript terms (see the header): QuickJS's count without its function
+   * records. Also moves QuickJS's own limit so that one allocation larger than what is left fails
+   * at once (its limit compares malloc_size, 8 bytes per live block in this build, plus the request).
+   */
   private measure(): number {
     const usage = this.rt.computeMemoryUsage();
     const field = (name: string) => {
@@ -196,7 +203,12 @@ export class JsEngine {
       return n;
     };
     const used = field('memory_used_size') - field('js_func_size') + FUNCTION_BYTES * field('js_func_count');
+    const blocks = field('malloc_count');
     usage.dispose();
+    if (this.budget !== undefined) {
+      const left = this.budget - (used - this.baseline);
+      this.rt.setMemoryLimit(MALLOC_OVERHEAD * blocks + Math.max(0, left) + LIMIT_SLACK);
+    }
     return used;
   }
 

@@ -36,9 +36,28 @@ function unsupported(node: Located): string | null {
   }
 }
 
-function find(node: Located): Located & { problem: string } | null {
+/** Where `?.` is: right after the object or callee of the first optional link in the chain. */
+function optionalLink(node: Located): Located['loc'] {
+  if (node.optional === true) {
+    const inner = (node.object ?? node.callee) as (Located & { loc?: { end: { line: number; column: number } } }) | undefined;
+    if (inner?.loc) return { start: inner.loc.end };
+  }
+  for (const key of ['expression', 'object', 'callee']) {
+    const child = node[key] as Located | undefined;
+    if (child && typeof child === 'object') {
+      const hit = optionalLink(child);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+function find(node: Located): (Located & { problem: string }) | null {
   const problem = unsupported(node);
-  if (problem !== null) return Object.assign(node, { problem });
+  if (problem !== null) {
+    const loc = node.type === 'ChainExpression' ? (optionalLink(node) ?? node.loc) : node.loc;
+    return { ...node, loc, problem };
+  }
   for (const key in node) {
     if (key === 'loc') continue;
     const value = node[key];

@@ -17,6 +17,8 @@ const NORMAL = '\x1b[0m';
 export interface ReplBoard {
   /** Raw output: one byte per character (the REPL echoes and prints bytes, not text). */
   write(text: string): void;
+  /** Sends what was written so far (before running something that may take long). */
+  flush(): void;
   /** Runs one line of JavaScript and prints its result (run_code). */
   runCode(source: string): void;
   /** .reset and Ctrl-D: a fresh runtime without the flashed program. */
@@ -183,6 +185,7 @@ export class Repl {
     switch (ch) {
       case 0x0d: // '\r'
         if (this.echo) this.board.write('\r\n');
+        this.board.flush();
         if (this.buffer.length > 0 && this.buffer[0] === 0x2e) this.runCommand();
         else this.runCode();
         this.prompt();

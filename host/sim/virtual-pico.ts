@@ -32,7 +32,7 @@ export interface VirtualPico {
   close(): Promise<void>;
   /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */
   unplug(): Promise<void>;
-  /** Presses reset: the board reboots (banner, then the flashed program runs again); the port stays. */
+  /** Presses reset: the board reboots (banner, then the flashed program runs again); the port stays. Resolves once it has booted. */
   reset(): Promise<void>;
   /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
   inject(bytes: Uint8Array | string): void;
@@ -221,7 +221,7 @@ class Sim implements VirtualPico {
   }
 }
 
-/** Starts a virtual Pico and resolves once it has booted (banner printed, flashed program started). */
+/** Starts a virtual Pico and resolves once it has booted (banner printed; the flashed program starts right after). */
 export async function startVirtualPico(opts: VirtualPicoOptions = {}): Promise<VirtualPico> {
   const sim = new Sim(opts);
   try {
