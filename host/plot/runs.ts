@@ -96,19 +96,24 @@ export function walkDims(run: WalkRun): number {
 }
 
 /**
- * Legend labels: the optimizer when that tells the runs apart, else optimizer and file name, else
- * the file name with a counter. Returned in the runs' order.
+ * Legend labels, the shortest that tell the runs apart: the optimizer; else the optimizer and its
+ * learning rate; else the optimizer and the file name; else a counter. Returned in the runs' order.
  */
 export function runLabels(runs: Run[]): string[] {
-  const base = runs.map((run) => {
-    const opt = run.kind === 'train' ? (run.start ? run.start.config.optimizer : '') : run.walk ? run.walk.optimizer : '';
-    return opt || run.name;
-  });
-  const labels = base.map((b, i) => (base.indexOf(b) !== base.lastIndexOf(b) && b !== runs[i].name ? `${b} · ${runs[i].name}` : b));
+  const opt = (run: Run) => (run.kind === 'train' ? (run.start ? run.start.config.optimizer : '') : run.walk ? run.walk.optimizer : '');
+  const lr = (run: Run) => (run.kind === 'train' ? (run.start ? run.start.config.lr : NaN) : run.walk ? run.walk.lr : NaN);
+  const unique = (ls: string[]) => new Set(ls).size === ls.length;
+  const tries = [
+    runs.map((r) => opt(r) || r.name),
+    runs.map((r) => (opt(r) ? `${opt(r)}, lr ${Number(lr(r).toPrecision(4))}` : r.name)),
+    runs.map((r) => (opt(r) ? `${opt(r)} · ${r.name}` : r.name)),
+  ];
+  for (const t of tries) if (unique(t)) return t;
+  const last = tries[2];
   const seen = new Map<string, number>();
-  return labels.map((l) => {
+  return last.map((l) => {
     const n = (seen.get(l) || 0) + 1;
     seen.set(l, n);
-    return labels.indexOf(l) !== labels.lastIndexOf(l) ? `${l} #${n}` : l;
+    return last.indexOf(l) !== last.lastIndexOf(l) ? `${l} #${n}` : l;
   });
 }

@@ -128,6 +128,8 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
       flush();
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.socket?.setNoDelay(true);
+      // Reconnect within a second when the host comes back, rather than the browser's default three.
+      res.write('retry: 1000\n\n');
       send(res, 'snapshot', JSON.stringify({ ...store.snapshot(pageBudget), paused }));
       clients.add(res);
       req.on('close', () => clients.delete(res));

@@ -62,9 +62,13 @@ describe('cost per epoch', () => {
     expect(domain(svg, 'x')).toEqual([0, 60]);
   });
 
-  it('tells runs of the same optimizer apart by their file names', () => {
-    const runs = [train({ lr: 0.01, epochs: 5 }, 'slow'), train({ lr: 0.05, epochs: 5 }, 'fast')];
-    expect(legendLabels(costFigure(runs))).toEqual(['sgd · slow', 'sgd · fast']);
+  it('tells runs of the same optimizer apart by learning rate, then by file name, then by number', () => {
+    const slow = train({ lr: 0.01, epochs: 5 }, 'slow');
+    const fast = train({ lr: 0.05, epochs: 5 }, 'fast');
+    const again = train({ lr: 0.05, epochs: 5 }, 'again');
+    expect(legendLabels(costFigure([slow, fast]))).toEqual(['sgd, lr 0.01', 'sgd, lr 0.05']);
+    expect(legendLabels(costFigure([slow, fast, again]))).toEqual(['sgd · slow', 'sgd · fast', 'sgd · again']);
+    expect(legendLabels(costFigure([fast, fast]))).toEqual(['sgd · fast #1', 'sgd · fast #2']);
   });
 
   it('keeps a long run to a bounded path that still reaches its extremes', () => {

@@ -27,8 +27,8 @@ async function readEvents(url: string, until: (events: { event: string; data: st
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
       const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-      events.push({ event, data });
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (data !== undefined) events.push({ event, data }); // a `retry:` block carries no event
     }
   }
   ac.abort();
