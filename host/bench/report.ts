@@ -39,6 +39,13 @@ function mark(v: number | null, target: number): string {
   return v >= target ? ' ✓' : ' ✗';
 }
 
+function indent(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
+}
+
 function bytes(n: number): string {
   return n >= 1024 ? `${n.toLocaleString('en-US')} B (${(n / 1024).toFixed(1)} KB)` : `${n} B`;
 }
@@ -68,6 +75,8 @@ export function formatReport(r: BenchResult): string {
     ),
   );
   out.push(`targets: engine ≥ ${TARGET_VS_TFJS}× TF.js, ≥ ${TARGET_VS_HAND}× the hand-written loop (✓ met, ✗ missed).`);
+  out.push('engine: shared/trainer.ts Trainer.run(), one formatted epoch record per epoch into a sink; hand loop: host/bench/baseline.ts,');
+  out.push('straight loops, no records; TF.js: tf.variable w and b, tf.train.sgd, optimizer.minimize on tf.losses.meanSquaredError.');
   out.push(`"same result": largest difference of w and b between the engine and the others after 20 epochs.`);
   out.push('');
 
@@ -80,10 +89,14 @@ export function formatReport(r: BenchResult): string {
     out.push(`  ${m.label}: ${bytes(m.total)}`);
     out.push(`    dataset ${m.byOwner.dataset.toLocaleString('en-US')} B, trainer ${m.byOwner.trainer.toLocaleString('en-US')} B, optimizer ${m.byOwner.optimizer.toLocaleString('en-US')} B`);
     out.push(
-      '    ' +
-        m.items
-          .map((i) => `${i.path} ${i.type}(${i.length}) ${i.bytes.toLocaleString('en-US')}`)
-          .join(', '),
+      indent(
+        table(
+          ['array', 'type', 'length', 'bytes'],
+          m.items.map((i) => [i.path, i.type, i.length.toLocaleString('en-US'), i.bytes.toLocaleString('en-US')]),
+          [false, false, true, true],
+        ),
+        4,
+      ),
     );
   }
   out.push('');
@@ -96,10 +109,11 @@ export function formatReport(r: BenchResult): string {
     out.push(`  flash (YMODEM, to hello): ${(b.flashMs / 1000).toFixed(2)} s`);
     out.push(`  upload ${b.uploadSamples.toLocaleString('en-US')} samples × 1: ${b.uploadMs.toFixed(0)} ms (${perSecond(b.uploadSamplesPerSecond).replace('/s', ' samples/s')})`);
     out.push(
+      indent(
       table(
-        ['  training job', 'epochs', 'records', 'time', 'records/s', 'sample-updates/s'],
+        ['training job (end to end)', 'epochs', 'records', 'time', 'records/s', 'sample-updates/s'],
         b.train.map((t) => [
-          `  ${t.batch === 1 ? 'per-sample SGD' : 'full-batch GD'}, ${t.samples.toLocaleString('en-US')} × 1`,
+          `${t.batch === 1 ? 'per-sample SGD' : 'full-batch GD'}, ${t.samples.toLocaleString('en-US')} × 1`,
           String(t.epochs),
           String(t.records),
           `${(t.ms / 1000).toFixed(2)} s`,
@@ -107,6 +121,8 @@ export function formatReport(r: BenchResult): string {
           perSecond(t.sampleUpdatesPerSecond),
         ]),
         [false, true, true, true, true, true],
+      ),
+      2,
       ),
     );
   }

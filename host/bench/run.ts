@@ -136,7 +136,7 @@ async function throughput(opts: BenchOptions): Promise<ThroughputRow[]> {
           },
         });
       }
-      const m = compare(contenders, { targetMs: opts.quick ? 10 : 40, reps: opts.quick ? 3 : 9 });
+      const m = compare(contenders, { targetMs: opts.quick ? 10 : 50, reps: opts.quick ? 3 : 11 });
       const engine = rate(m[0]);
       const hand = rate(m[1]);
       const tfr = m[2] ? rate(m[2]) : null;
