@@ -1,13 +1,15 @@
 // Fuzzing the host's record parser: what the serial line delivers (bytes in arbitrary chunks) goes
 // through LineSplitter and frameLine (shared/protocol.ts parseRecord) exactly as BoardLink does it.
-// Over 100,000 random streams in all: ANSI codes, REPL chatter, binary noise, NUL bytes, invalid
+// Over 100,000 random streams in all (102,200): ANSI codes, REPL chatter, binary noise, NUL bytes, invalid
 // UTF-8, "\r" without "\n", cut-off records, oversized lines, with well-formed records planted on
 // their own lines. Nothing may throw; every planted record must come back, exactly and in order.
 // Each run is bounded by construction (at most a dozen items of bounded size, or one long line), so
 // a hang would show as a run that never ends, not as a slow assertion.
 import fc from 'fast-check';
+import { PassThrough } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { BoardLink } from '../../host/link/board.ts';
 import { LineSplitter, LineStream, MAX_LINE_CHARS, frameLine, recordsIn } from '../../host/link/lines.ts';
 import type { ProtocolRecord } from '../../shared/protocol.ts';
 import { bracelessNoiseArb, inOrder, longLine, noiseArb, streamArb } from './streams.ts';
@@ -97,6 +99,24 @@ describe('record parser under random byte streams', () => {
     const got = parse([new TextEncoder().encode(line + '\r\n')]);
     expect(got).toEqual([JSON.parse(line)]);
     expect((got[0] as { message: string }).message).toBe('\x7f');
+  });
+
+  it('gives the same records through BoardLink reading a stream (2,000 streams)', async () => {
+    await fc.assert(
+      fc.asyncProperty(streamArb(noiseArb, 8), async ({ stream, chunks }) => {
+        const port = new PassThrough();
+        const link = new BoardLink(port, { firstSeq: 1 });
+        const got: ProtocolRecord[] = [];
+        link.onRecord((r) => got.push(r));
+        const closed = new Promise<void>((resolve) => link.onClosed(resolve));
+        for (const c of chunks) port.write(Buffer.from(c));
+        port.end();
+        await closed;
+        expect(got.length).toBeLessThanOrEqual(stream.lines);
+        expect(inOrder(got, stream.expected, equal)).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('gives the same records through the LineStream transform (2,000 streams)', async () => {
