@@ -41,7 +41,9 @@ describe('fault injection', () => {
     pico = await startVirtualPico();
     s = await SerialSession.open(pico.path);
     await s.send('.echo off', '\x1b[0m');
+    const from = s.mark();
     await pico.reset();
+    await s.waitFor('-'.repeat(47) + '\r\n\r\n', from); // the whole banner has arrived
     expect(await s.send('5', PROMPT)).toBe('5\r\n\x1b[95m5\x1b[0m\r\n' + PROMPT);
   });
 
