@@ -81,8 +81,9 @@ export class PtyPair {
 
   private pump(): void {
     if (this.writing || this.paused || this.closed) return;
+    if (this.queue.length === 0) return;
+    if (this.queue.length > 1) this.coalesce();
     const head = this.queue[0];
-    if (head === undefined) return;
     this.writing = true;
     fs.write(this.masterFd, head.bytes, 0, head.bytes.length, null, (err, written) => {
       this.writing = false;
@@ -103,6 +104,20 @@ export class PtyPair {
       }
       this.pump();
     });
+  }
+
+  /** Merges everything queued into one write (many small console.log lines make many messages). */
+  private coalesce(): void {
+    const items = this.queue.splice(0);
+    let size = 0;
+    for (const item of items) size += item.bytes.length;
+    const bytes = new Uint8Array(size);
+    let o = 0;
+    for (const item of items) {
+      bytes.set(item.bytes, o);
+      o += item.bytes.length;
+    }
+    this.queue.push({ bytes, done: () => items.forEach((item) => item.done?.()) });
   }
 
   /** Closes both sides: a host that has the port open sees it go away. */
