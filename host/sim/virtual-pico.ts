@@ -139,7 +139,13 @@ class Sim implements VirtualPico {
       // After boot this is a bug in the simulator, not something the host did: say so.
       if (this.board?.worker === worker) process.stderr.write(`virtual Pico: the board thread crashed: ${err.stack ?? err}\n`);
     });
-    worker.on('exit', (code) => fail(new Error(`the virtual Pico's board thread exited (code ${code})`)));
+    worker.on('exit', (code) => {
+      fail(new Error(`the virtual Pico's board thread exited (code ${code})`));
+      if (this.board?.worker === worker) {
+        this.board = null; // not stopped by us: the board is dead, input goes nowhere
+        process.stderr.write(`virtual Pico: the board thread stopped unexpectedly (exit code ${code})\n`);
+      }
+    });
     this.board = { worker, io, input: new InputWriter(io), commands: channel.port1, ready };
     return ready;
   }
