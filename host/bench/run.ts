@@ -74,6 +74,8 @@ export interface BenchResult {
   clock: Clock;
   quick: boolean;
   throughput: ThroughputRow[];
+  /** Why TF.js is missing from the throughput rows, when it is. */
+  tfjsNote: string | null;
   firmware: { bytes: number; lines: number; limit: number };
   memory: MemoryReport[];
   board: BoardResult;
@@ -107,9 +109,19 @@ function commit(): string | null {
 
 const AGREE_EPOCHS = 20;
 
-async function throughput(opts: BenchOptions): Promise<ThroughputRow[]> {
-  const tfjs = opts.tfjs ? await import('./tfjs.ts') : null;
-  const tf = tfjs ? await tfjs.loadTf() : null;
+async function loadTfjs(opts: BenchOptions): Promise<{ mod: typeof import('./tfjs.ts'); tf: Awaited<ReturnType<typeof import('./tfjs.ts').loadTf>> } | string> {
+  if (!opts.tfjs) return 'skipped (--no-tfjs)';
+  try {
+    const mod = await import('./tfjs.ts');
+    return { mod, tf: await mod.loadTf() };
+  } catch (err) {
+    return `@tensorflow/tfjs did not load (${(err as Error).message.split('\n')[0]}); it is a devDependency: npm install`;
+  }
+}
+
+async function throughput(opts: BenchOptions, loaded: Awaited<ReturnType<typeof loadTfjs>>): Promise<ThroughputRow[]> {
+  const tfjs = typeof loaded === 'string' ? null : loaded.mod;
+  const tf = typeof loaded === 'string' ? null : loaded.tf;
   const rows: ThroughputRow[] = [];
   for (const spec of THROUGHPUT_JOBS) {
     opts.log(`throughput: ${spec.name}, ${spec.samples} × ${spec.features}`);
@@ -183,7 +195,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   opts.log('firmware: building the bundle');
   const fw = await buildFirmware({ write: false });
   const memory = memoryReports();
-  const tp = await throughput(opts);
+  const loaded = await loadTfjs(opts);
+  const tp = await throughput(opts, loaded);
   const sc = scaling(opts);
   const board: BoardResult = opts.board ? await benchBoard(fw, opts.log) : { available: false, reason: 'skipped (--no-board)' };
   return {
@@ -196,6 +209,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     clock: opts.clock,
     quick: opts.quick,
     throughput: tp,
+    tfjsNote: typeof loaded === 'string' ? loaded : null,
     firmware: { bytes: fw.bytes, lines: fw.lines, limit: MAX_BUNDLE_BYTES },
     memory,
     board,
