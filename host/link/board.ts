@@ -464,18 +464,24 @@ export class BoardLink {
   /** Detaches from the stream and closes it (closing the serial port). */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      const s = this.stream;
-      if (s.destroyed) {
-        this.onClose();
-        return resolve();
-      }
-      s.once('close', () => resolve());
-      s.destroy();
-      // Streams without a 'close' event still resolve.
-      setTimeout(() => {
+      const s = this.stream as Duplex & { isOpen?: boolean; close?: (cb?: (err: Error | null) => void) => void };
+      const done = (): void => {
+        clearTimeout(timer);
         this.onClose();
         resolve();
-      }, 500).unref();
+      };
+      // Streams that never say they closed still resolve.
+      const timer = setTimeout(done, 1000);
+      timer.unref();
+      if (s.destroyed) return done();
+      if (typeof s.close === 'function' && s.isOpen) {
+        // SerialPort: close() stops the native reader; destroy() alone can leave it polling and
+        // keep the process alive after the command has finished.
+        s.close(() => done());
+        return;
+      }
+      s.once('close', done);
+      s.destroy();
     });
   }
 }
