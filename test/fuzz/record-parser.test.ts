@@ -93,7 +93,9 @@ describe('record parser under random byte streams', () => {
 
   // Found by the first property: JSON.stringify leaves U+007F (DEL) unescaped in strings, and
   // frameLine parses the record from cleanLine's text, which deletes every DEL, so the message
-  // comes back without it. Expected: the record exactly as printed.
+  // comes back without it. Expected: the record exactly as printed. Trying parseRecord(raw) first
+  // in frameLine (it strips ANSI itself and slices from the first "{" to the last "}") fixes it and
+  // passes every property here with DEL allowed; then drop the DEL replace() in streams.ts.
   it.fails('keeps a DEL (U+007F) inside a record string', () => {
     const line = '{"type":"done","reason":"epochs","epoch":0,"w":[0],"b":0,"loss":null,"message":"\x7f"}';
     const got = parse([new TextEncoder().encode(line + '\r\n')]);
