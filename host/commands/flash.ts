@@ -51,19 +51,16 @@ export function register(program: Command): void {
         { format: 'flashing {bar} {percentage}% | {value}/{total} bytes', stream: process.stderr, hideCursor: true, clearOnComplete: false },
         cliProgress.Presets.shades_classic,
       );
-      let started = false;
+      process.stderr.write(`flashing ${path} (Kaluma .flash -w, YMODEM)\n`);
+      bar.start(code.length, 0);
+      let started = true;
       try {
         const hello = await flashProgram(link, code, {
-          onProgress: (sent, total) => {
-            if (!started) {
-              bar.start(total, 0);
-              started = true;
-            }
-            bar.update(sent);
-          },
+          onProgress: (sent) => bar.update(sent),
           traceLines: (lines) => traceBoardLines(lines, tracer),
         });
-        if (started) bar.stop();
+        bar.stop();
+        started = false;
         process.stdout.write(
           `flashed ${name} (${code.length} bytes) to ${path}\n` +
             `firmware ${hello.firmware} on ${hello.runtime}, protocol ${hello.protocol}; ` +

@@ -284,6 +284,8 @@ export class BoardLink {
   }
 
   sendCommand(cmd: Command, opts: RequestOptions = {}): Promise<AckRecord> {
+    // The firmware answers `status` with a status record, not an ack: status() waits for that.
+    if (cmd.op === 'status') return Promise.reject(new Error('use BoardLink.status() for the status command'));
     const seq = this.nextSeq();
     return this.request(commandLine(seq, cmd), seq, opts);
   }

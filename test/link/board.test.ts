@@ -38,8 +38,8 @@ describe('BoardLink requests', () => {
 
   it('never has two lines in flight, even when commands are issued together', async () => {
     const { board, link } = connect();
-    const acks = await Promise.all([link.sendCommand({ op: 'pause' }), link.sendCommand({ op: 'resume' }), link.sendCommand({ op: 'stop' }), link.sendCommand({ op: 'status' })]);
-    expect(acks.map((a) => a.op)).toEqual(['pause', 'resume', 'stop', 'status']);
+    const acks = await Promise.all([link.sendCommand({ op: 'pause' }), link.status(), link.sendCommand({ op: 'resume' }), link.sendCommand({ op: 'stop' })]);
+    expect(acks.map((a) => (a.type === 'ack' ? a.op : a.type))).toEqual(['pause', 'status', 'resume', 'stop']);
     expect(board.maxInFlight).toBe(1);
     expect(board.overlap).toBe(false);
   });
@@ -63,9 +63,28 @@ describe('BoardLink requests', () => {
 
   it('gives up with a clear message when nothing answers', async () => {
     const { link } = connect({ mode: 'silent' });
-    const err = await link.sendCommand({ op: 'status' }, { timeoutMs: 50, tries: 2 }).catch((e: unknown) => e);
+    const err = await link.sendCommand({ op: 'start' }, { timeoutMs: 50, tries: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LinkTimeoutError);
     expect(String((err as Error).message)).toMatch(/after 2 tries/);
+  });
+});
+
+describe('BoardLink.status', () => {
+  it('returns the status record the firmware prints (it carries no seq)', async () => {
+    const { link } = connect();
+    const st = await link.status();
+    expect(st).toMatchObject({ type: 'status', state: 'idle', protocol: 1 });
+  });
+
+  it('sendCommand refuses status (it would wait for an ack that never comes)', async () => {
+    const { board, link } = connect();
+    await expect(link.sendCommand({ op: 'status' })).rejects.toThrow(/status\(\)/);
+    expect(board.lines).toEqual([]);
+  });
+
+  it('on Kaluma without the firmware, says so', async () => {
+    const { link } = connect({ mode: 'kaluma' });
+    await expect(link.status()).rejects.toBeInstanceOf(WrongBoardError);
   });
 });
 

@@ -130,8 +130,13 @@ export class FakeBoard {
       return answer({ type: 'ack', seq, op: 'end', count: all.length / 4 / (this.features + 1), crc: crc32(all, all.length) });
     }
     if (cmd.op === 'status') {
-      this.log(JSON.stringify({ type: 'status', state: 'idle', epoch: 0, samples: this.expected, features: this.features, heap: { total: 184312, used: 30000 }, protocol: this.opts.protocol ?? 1 }));
-      return answer({ type: 'ack', seq, op: 'status' });
+      // As the firmware does: the answer is the status record itself, without an ack.
+      const rec = { type: 'status', state: 'idle', epoch: 0, samples: this.expected, features: this.features, heap: { total: 184312, used: 30000 }, protocol: this.opts.protocol ?? 1 };
+      setTimeout(() => {
+        this.inFlight--;
+        this.log(JSON.stringify(rec));
+      }, 2);
+      return;
     }
     if (cmd.op === 'bad') return answer({ type: 'error', seq, code: 'bad_command', message: 'unknown op' });
     return answer({ type: 'ack', seq, op: cmd.op });
