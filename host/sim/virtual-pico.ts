@@ -8,6 +8,7 @@ import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
 import { registerSim, unregisterSim } from './registry.ts';
+import { boardWorkerUrl } from './worker-bundle.ts';
 
 export interface VirtualPicoOptions {
   /** A program already in the board's flash (it runs at boot, like a flashed Pico). Default: blank. */
@@ -51,8 +52,6 @@ export interface VirtualPico {
   stats(): VirtualPicoStats;
 }
 
-const WORKER_URL = new URL('./board-worker.mjs', import.meta.url);
-
 interface RunningBoard {
   worker: Worker;
   io: SharedIo;
@@ -95,11 +94,14 @@ class Sim implements VirtualPico {
     }
   }
 
-  private startBoard(): Promise<void> {
+  private async startBoard(): Promise<void> {
+    const url = await boardWorkerUrl();
     const io = createSharedIo();
     const channel = new MessageChannel();
     const data: BoardWorkerData = { io, program: this.program, heapBytes: this.heapBytes, commands: channel.port2 };
-    const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2] });
+    // The bundled worker is plain JavaScript: no need to start the parent's loaders (tsx) in it again.
+    const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
+    const worker = new Worker(url, { workerData: data, transferList: [channel.port2], execArgv });
     const ctrl = new Int32Array(io.ctrl);
     let markReady!: () => void;
     let fail!: (err: Error) => void;
@@ -229,6 +231,10 @@ class Sim implements VirtualPico {
 
 /** Starts a virtual Pico and resolves once it has booted (banner printed; the flashed program starts right after). */
 export async function startVirtualPico(opts: VirtualPicoOptions = {}): Promise<VirtualPico> {
+  // Bundle the worker first: esbuild starts a long-lived helper process, and a child started after
+  // the pty is open would inherit its descriptors (node-pty does not mark them close-on-exec) and
+  // keep the port alive after unplug().
+  await boardWorkerUrl();
   const sim = new Sim(opts);
   try {
     await sim.boot(opts.register ?? false);
