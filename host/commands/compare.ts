@@ -1,4 +1,105 @@
+// `npx host compare --optimizers sgd,momentum,adagrad,rmsprop,adadelta,adam --data FILE.csv`:
+// the seeds' optimizer comparison. Each optimizer trains on the same data with the same settings,
+// on the board one after another (or side by side on several boards, `--port` repeated), or on
+// the desktop engine with --desktop; the curves are overlaid, training solid and validation dashed.
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import type { DoneRecord, ProtocolRecord } from '../../shared/protocol.ts';
+import { f32 } from '../../shared/protocol.ts';
+import { collectPorts, comparisonDir, connectBoards, parseOptimizers } from '../compare-common.ts';
+import { readDataset } from '../csv.ts';
+import { UserError } from '../errors.ts';
+import { runOnBoards, runOnDesktop, type Job } from '../jobs.ts';
+import { addTrainOptions, configFromOptions } from '../options.ts';
+import { costFigure } from '../plot/figures.ts';
+import { writeFigure } from '../plot/files.ts';
+import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
+import { uploadToBoard } from './send.ts';
+import { webSinks, type MonitorCliOptions } from './monitor.ts';
 
-// Placeholder until the command is written; registers nothing.
-export function register(_program: Command): void {}
+interface CompareOptions extends MonitorCliOptions {
+  optimizers: string;
+  data: string;
+  desktop?: boolean;
+  port?: string[];
+  figure?: string;
+  runs?: string;
+  optimizer?: string;
+}
+
+function summary(names: string[], results: ProtocolRecord[][]): string {
+  const rows = results.map((recs, i) => {
+    const done = recs.find((r): r is DoneRecord => r.type === 'done');
+    const last = [...recs].reverse().find((r) => r.type === 'epoch') as { loss: number; val_loss?: number } | undefined;
+    return [names[i], done ? String(done.epoch) : '?', done?.loss != null ? f32(done.loss) : '—', last?.val_loss !== undefined ? f32(last.val_loss) : '', done ? done.reason : 'no done record'];
+  });
+  const head = ['optimizer', 'epochs', 'final loss', 'val loss', 'ended'];
+  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const fmt = (r: string[]) => r.map((v, c) => v.padEnd(width[c])).join('  ').trimEnd();
+  return [fmt(head), ...rows.map(fmt)].join('\n');
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('compare')
+    .description('train several optimizers on the same data and overlay their loss curves (the seeds\' comparison)')
+    .requiredOption('--optimizers <list>', 'comma-separated optimizers, each optionally with its own lr: sgd,momentum,adam:0.05')
+    .requiredOption('--data <file.csv>', 'the dataset (as host run)')
+    .option('--desktop', 'run on the desktop engine instead of the board')
+    .option('-p, --port <path>', 'a board to use; repeat for several boards to run side by side', collectPorts)
+    .option('--figure <file>', 'the overlay figure, .svg or .png (default: compare.svg in the runs folder)')
+    .option('--runs <dir>', 'folder for the run files (default: runs/compare-<time>/)')
+    .option('--log', 'log-scale loss axis')
+    .option('--web', 'show the runs live on the dashboard page')
+    .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1)')
+    .option('--web-port <n>', 'dashboard port (default: a free one)');
+  addTrainOptions(cmd);
+  cmd.action(async (opts: CompareOptions) => {
+    if (opts.optimizer !== undefined) throw new UserError('--optimizer: compare takes a list, use --optimizers (e.g. --optimizers sgd,adam)');
+    const choices = parseOptimizers(opts.optimizers);
+    const data = readDataset(opts.data);
+    const jobs: Job[] = choices.map((c) => ({
+      kind: 'train',
+      config: configFromOptions({ ...opts, optimizer: c.name, ...(c.lr !== undefined ? { lr: String(c.lr) } : {}) }, data.features),
+    }));
+    const names = choices.map((c) => (c.lr !== undefined ? `${c.name}:${c.lr}` : c.name));
+    const dir = opts.runs ?? comparisonDir('compare');
+    const files = names.map((n, i) => join(dir, `${i + 1}-${n.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`));
+    const figure = opts.figure ?? join(dir, 'compare.svg');
+    if (!/\.(svg|png)$/i.test(figure)) throw new UserError(`--figure ${figure}: give a file name ending in .svg or .png`);
+
+    let results: ProtocolRecord[][];
+    if (opts.desktop) {
+      const web = await webSinks(opts, [], 'pico-trainer · compare (desktop)');
+      try {
+        results = jobs.map((job, i) => runOnDesktop(job, data, files[i], web.sinks));
+        await finish();
+        await web.hold();
+      } finally {
+        await web.close();
+      }
+    } else {
+      const sessions = await connectBoards(opts.port);
+      try {
+        for (const s of sessions) await uploadToBoard(s, data, opts.data);
+        const web = await webSinks(opts, sessions, 'pico-trainer · compare');
+        try {
+          process.stderr.write(`training ${names.join(', ')} on ${sessions.map((s) => s.path).join(', ')}…\n`);
+          results = await runOnBoards(sessions, jobs, files, web.sinks);
+          await finish();
+          await web.hold();
+        } finally {
+          await web.close();
+        }
+      } finally {
+        await Promise.all(sessions.map((s) => s.close()));
+      }
+    }
+
+    async function finish(): Promise<void> {
+      const runs = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is TrainRun => r.kind === 'train');
+      await writeFigure(costFigure(runs, { log: !!opts.log, title: `${basename(opts.data)}: loss per epoch` }), figure, figure.endsWith('.png') ? 2 : 1);
+      process.stdout.write(`${summary(names, results)}\n\nrun files in ${dir}/, figure ${figure}\n`);
+    }
+  });
+}

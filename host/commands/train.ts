@@ -39,7 +39,7 @@ export function register(program: Command): void {
         process.stdout.write(`Training started on ${session.path} (${summary}). Watch it with: npx host monitor\n`);
         return;
       }
-      const web = await webSinks(opts, session);
+      const web = await webSinks(opts, session, `pico-trainer · ${summary}`);
       try {
         const result = await monitorBoard(session, {
           out: opts.out ?? defaultRunPath(cfg.optimizer),
@@ -49,6 +49,7 @@ export function register(program: Command): void {
           ready: start,
         });
         process.exitCode = result.exitCode;
+        if (result.reason === 'done') await web.hold();
       } finally {
         await web.close();
       }
