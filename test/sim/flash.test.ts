@@ -27,8 +27,9 @@ async function startFlash(program?: string): Promise<SerialSession> {
   return s;
 }
 
-// Two blocks and a bit: exercises the padding and the size in the header.
-const PROGRAM = `console.log("flashed " + ${'1'});\n` + '// ' + 'x'.repeat(2100) + '\n';
+// Two blocks and a bit: exercises the padding and the size in the header. The control bytes (Ctrl-C,
+// Ctrl-D, ESC) are data during a transfer, not REPL keys.
+const PROGRAM = `console.log("flashed " + ${'1'});\n` + '// \x03\x04\x1b ' + 'x'.repeat(2100) + '\n';
 
 describe('the CRC', () => {
   it('is CRC-16/XMODEM', () => {

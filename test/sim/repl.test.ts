@@ -127,6 +127,19 @@ describe('console and process', () => {
     expect(plain(text)).toContain('null');
   });
 
+  it('a REPL call that busy-polls process.stdin.read() takes the input the REPL would have seen', async () => {
+    const line =
+      "var got = ''; var t0 = millis(); while (got.length < 5 && millis() - t0 < 20000) { var d = process.stdin.read(); " +
+      'if (d) for (var i = 0; i < d.length; i++) got += String.fromCharCode(d[i]); } got';
+    const from = s.mark();
+    await s.write(line + '\r');
+    await s.waitFor(line + '\r\n', from); // echoed: the loop is about to run
+    const after = s.mark();
+    await s.write('h\x01llo'); // a control byte too: it is data here, not Ctrl-A
+    const text = await s.waitFor(PROMPT, after);
+    expect(text).toBe("\x1b[93m'h\x01llo'\x1b[0m\r\n" + PROMPT); // no echo: the REPL never saw them
+  });
+
   it('process.memoryUsage() and .mem report the board heap', async () => {
     const mem = await s.send('.mem', PROMPT);
     const m = /total: (\d+), occupied: (\d+), peak: (\d+)\r\n/.exec(mem);
