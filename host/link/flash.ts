@@ -5,6 +5,7 @@
 import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
 import { UserError } from '../errors.ts';
 import { CTRL_C, collectErrorLines, type BoardLink } from './board.ts';
+import { LinkClosedError } from './errors.ts';
 import { isRedLine, type Line } from './lines.ts';
 import { YmodemError, ymodemSend } from './ymodem.ts';
 
@@ -89,6 +90,9 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
         onProgress: opts.onProgress,
       });
     } catch (err) {
+      if (err instanceof LinkClosedError || link.isClosed) {
+        throw new FlashError('transfer', 'the port closed during the upload (board unplugged or reset?): the program on the board is incomplete. Plug it back in and flash again');
+      }
       if (!(err instanceof YmodemError)) throw err;
       // A cancel is often followed by the board's reason; give it a moment to arrive.
       await sleep(300);

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { choosePort, describeOpenError, openPort, scanDevAcm, type PortInfo } from '../../host/link/port.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { SerialPort } from 'serialport';
+import { choosePort, describeOpenError, listSerialPorts, openPort, scanDevAcm, type PortInfo } from '../../host/link/port.ts';
 import { formatPorts } from '../../host/commands/ports.ts';
 import { UserError } from '../../host/errors.ts';
 
@@ -82,6 +83,17 @@ describe('scanDevAcm (no udevadm)', () => {
       ['ttyACM2', '0403', false],
       ['ttyACM10', null, false],
     ]);
+  });
+
+  it('listSerialPorts falls back to the scan when SerialPort.list() fails (spawn udevadm ENOENT)', async () => {
+    const spy = vi.spyOn(SerialPort, 'list').mockRejectedValue(Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT' }));
+    try {
+      const ports = await listSerialPorts();
+      expect(spy).toHaveBeenCalled();
+      expect(ports).toEqual(await scanDevAcm());
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('is empty when the directory cannot be read', async () => {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmware, type BuildResult } from '../../host/build/firmware.ts';
 import { BundleTracer, traceBoardLines } from '../../host/build/trace.ts';
 import { BoardLink } from '../../host/link/board.ts';
-import { WrongBoardError } from '../../host/link/errors.ts';
+import { LinkClosedError, WrongBoardError } from '../../host/link/errors.ts';
 import { FlashError, flashProgram } from '../../host/link/flash.ts';
 import { openPort } from '../../host/link/port.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
@@ -110,5 +110,42 @@ describe('probe and upload against the real firmware', () => {
     }
     const count = await link.uploadDataset(packed, 1);
     expect(count).toBe(300);
+  });
+});
+
+describe('the cable pulled', () => {
+  it('during a flash: a clear failure, not a hang', async () => {
+    const { sim, link } = await connect();
+    let pulled = false;
+    const err = await flashProgram(link, bytes(firmware.code), {
+      onProgress: (sent) => {
+        if (!pulled && sent >= 8 * 1024) {
+          pulled = true;
+          void sim.unplug();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(pulled).toBe(true);
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).stage).toBe('transfer');
+    expect((err as Error).message).toMatch(/unplugged/);
+  });
+
+  it('during an upload: the link reports it closed', async () => {
+    const { sim, link } = await connect();
+    await flashProgram(link, bytes(firmware.code));
+    const packed = new Float32Array(2 * 1000).fill(1);
+    let pulled = false;
+    const err = await link
+      .uploadDataset(packed, 1, (p) => {
+        if (!pulled && p.sentSamples >= 270) {
+          pulled = true;
+          void sim.unplug();
+        }
+      })
+      .catch((e: unknown) => e);
+    expect(pulled).toBe(true);
+    expect(err).toBeInstanceOf(LinkClosedError);
+    expect(link.isClosed).toBe(true);
   });
 });
