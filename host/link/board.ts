@@ -13,7 +13,7 @@ import {
   type ProtocolRecord,
   type StatusRecord,
 } from '../../shared/protocol.ts';
-import { CHUNK_FLOATS, MAX_LINE, commandLine, crc32, dataLine, type Command } from '../../shared/wire.ts';
+import { MAX_LINE, chunkValues, commandLine, crc32, dataLine, type Command } from '../../shared/wire.ts';
 import { ByteQueue, byteChannel } from './bytes.ts';
 import { BoardError, LinkClosedError, LinkTimeoutError, TransferError, WrongBoardError } from './errors.ts';
 import { LineSplitter, frameLine, isRedLine, type Line } from './lines.ts';
@@ -50,6 +50,9 @@ export interface UploadProgress {
 type Listener<T> = (value: T) => void;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Error codes the firmware gives a chunk that was damaged on the way: sending it again can help. */
+const RESEND_CODES = new Set(['crc', 'base64', 'bad_request']);
 
 export class BoardLink {
   private readonly splitter = new LineSplitter();
@@ -302,7 +305,7 @@ export class BoardLink {
     if (packed.length % width !== 0) throw new Error(`packed dataset length ${packed.length} is not a multiple of ${width}`);
     const samples = packed.length / width;
     // Chunks hold whole rows, so the count after each chunk is known exactly.
-    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / width));
+    const rowsPerChunk = Math.max(1, chunkValues(features) / width);
     const chunkTries = opts.chunkTries ?? 4;
     const bytes = new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength);
 
@@ -324,8 +327,10 @@ export class BoardLink {
           if (ack.crc === want.crc && ack.count === want.count) ok = true;
           else problem = `the board acknowledged samples ${row + 1}–${row + rows} with count ${ack.count} and crc ${ack.crc}, expected ${want.count} and ${want.crc}`;
         } catch (err) {
-          if (!(err instanceof BoardError || err instanceof LinkTimeoutError)) throw err;
-          problem = err.message;
+          // Only damage in transit is worth a resend; a refusal (capacity, non-finite value) is final.
+          const transient = err instanceof LinkTimeoutError || (err instanceof BoardError && RESEND_CODES.has(err.code));
+          if (!transient) throw err;
+          problem = (err as Error).message;
         }
       }
       if (!ok) throw new TransferError(`upload failed at samples ${row + 1}–${row + rows} after ${chunkTries} tries: ${problem}`);
@@ -435,7 +440,11 @@ export class BoardLink {
     const res = await this.probe(opts);
     if (res.kind === 'not-kaluma') {
       const heard = res.seen.length > 0 ? ` (it said: ${res.seen.slice(0, 3).map((s) => JSON.stringify(s.slice(0, 60))).join(', ')})` : ' (it said nothing)';
-      throw new WrongBoardError('not-kaluma', `${port} is not a Kaluma board: no banner on .hi${heard}. Install Kaluma 1.2.1 on the Pico (kalumajs.org), or pick another port (\`npx host ports\`)`);
+      throw new WrongBoardError(
+        'not-kaluma',
+        `${port} did not answer .hi with Kaluma's banner${heard}: it is not a Kaluma board, or a program on it is stuck in a long loop. ` +
+          `Install Kaluma 1.2.1 on the Pico (kalumajs.org), pick another port (\`npx host ports\`), or run \`npm run flash\`, which interrupts a running program`,
+      );
     }
     if (res.kind === 'no-firmware') {
       throw new WrongBoardError('no-firmware', `${port} runs Kaluma ${res.kaluma} but not the pico-trainer firmware: run \`npm run flash\` (or \`npx host flash --port ${port}\`)`);

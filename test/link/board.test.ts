@@ -135,6 +135,16 @@ describe('BoardLink.uploadDataset', () => {
     expect(String((err as Error).message)).toMatch(/after 3 tries/);
   });
 
+  it('a refusal that a resend cannot fix (a non-finite value) fails at once', async () => {
+    const { board, link } = connect();
+    const data = dataset(10, 1);
+    data[5] = NaN;
+    const err = await link.uploadDataset(data, 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BoardError);
+    expect((err as BoardError).code).toBe('not_finite');
+    expect(board.lines.filter((l) => l.startsWith('pt.d(')).length).toBe(1);
+  });
+
   it('fails when the board ends with another checksum', async () => {
     const { board, link } = connect();
     const data = dataset(10, 1);

@@ -112,6 +112,8 @@ export class FakeBoard {
       if (this.once('noise', seq, this.opts.corruptOnce)) bytes[0] ^= 0x40;
       const crc = crc32(bytes, n);
       if (m[4] !== undefined && Number(m[4]) !== crc) return answer({ type: 'error', seq, code: 'crc', message: 'chunk checksum mismatch' });
+      const values = new Float32Array(bytes.buffer, 0, n / 4);
+      if (values.some((v) => !Number.isFinite(v))) return answer({ type: 'error', seq, code: 'not_finite', message: 'a value of the chunk is not finite' });
       for (let i = 0; i < n; i++) this.data.push(bytes[i]);
       this.lastSeq = seq;
       const ack = { type: 'ack', seq, op: 'data', count: this.data.length / 4 / (this.features + 1), crc };
