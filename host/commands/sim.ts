@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { startVirtualPico } from '../sim/virtual-pico.ts';
+import { registerSim, registryFile, unregisterSim } from '../sim/registry.ts';
 
 interface SimOptions {
   blank?: boolean;
@@ -38,7 +39,14 @@ export function register(program: Command): void {
     .action(async (opts: SimOptions) => {
       if (opts.blank && opts.program) throw new UserError('--blank and --program exclude each other');
       const code = opts.program ? readProgram(opts.program) : undefined;
-      const pico = await startVirtualPico({ program: code, register: true });
+      const pico = await startVirtualPico({ program: code });
+      let registered = true;
+      try {
+        await registerSim(pico.path);
+      } catch (err) {
+        registered = false;
+        process.stderr.write(`host sim: could not list the port in ${registryFile()} (${(err as Error).message}); other commands need --port ${pico.path}\n`);
+      }
       if (opts.trace) {
         pico.onInput((b) => process.stderr.write(`host  → board  ${visible(b)}\n`));
         pico.onOutput((b) => process.stderr.write(`board → host   ${visible(b)}\n`));
@@ -54,14 +62,14 @@ export function register(program: Command): void {
           `  Ctrl-C stops it.\n`,
       );
       await new Promise<void>((resolve) => {
+        const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
         const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          for (const sig of signals) process.off(sig, stop);
           resolve();
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        for (const sig of signals) process.on(sig, stop);
       });
+      if (registered) await unregisterSim(pico.path);
       await pico.close();
       process.stdout.write('Virtual Pico stopped.\n');
     });
