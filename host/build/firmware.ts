@@ -46,6 +46,24 @@ export const NODE_ONLY_GLOBALS = [
   'WebAssembly',
 ] as const;
 
+/**
+ * Globals a Kaluma 1.2.1 program can count on: ES2019 built-ins (JerryScript 2.4, es.next profile)
+ * and Kaluma's own. A bundle that reads anything else gets a warning (not a failure): it may be a
+ * Kaluma global this list lacks, or a browser/Node API the board does not have.
+ */
+export const BOARD_GLOBALS = new Set([
+  // language
+  'undefined', 'NaN', 'Infinity', 'Object', 'Function', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'Math', 'JSON', 'Date',
+  'RegExp', 'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'Promise', 'Proxy',
+  'Reflect', 'Map', 'Set', 'WeakMap', 'WeakSet', 'ArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray',
+  'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'isFinite', 'isNaN', 'parseInt',
+  'parseFloat', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'globalThis', 'arguments',
+  // Kaluma
+  'console', 'process', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'delay', 'millis', 'micros', 'board',
+  'pinMode', 'digitalRead', 'digitalWrite', 'digitalToggle', 'setWatch', 'clearWatch', 'analogRead', 'analogWrite', 'tone',
+  'noTone', 'btoa', 'atob', 'seed', 'HIGH', 'LOW', 'INPUT', 'OUTPUT', 'INPUT_PULLUP', 'INPUT_PULLDOWN', 'CHANGE', 'RISING', 'FALLING',
+]);
+
 export class FirmwareBuildError extends UserError {
   constructor(
     readonly problems: string[],
@@ -61,6 +79,8 @@ export interface BundleReport {
   lines: number;
   /** Every global the bundle reads (Kaluma's and the language's). */
   globals: FreeUse[];
+  /** Globals read outside `typeof` that are neither in BOARD_GLOBALS nor banned: worth a look. */
+  unknownGlobals: FreeUse[];
 }
 
 /** The checks alone, on bundle text: returns the problems found (empty = fit for the board). */
@@ -85,7 +105,8 @@ export function checkBundle(code: string): { problems: string[]; report: BundleR
   for (const g of globals) {
     if (banned.has(g.name) && !g.typeofOnly) problems.push(`it uses the Node global \`${g.name}\` (bundle line ${g.line}), which Kaluma does not have`);
   }
-  return { problems, report: { bytes, lines, globals } };
+  const unknownGlobals = globals.filter((g) => !g.typeofOnly && !banned.has(g.name) && !BOARD_GLOBALS.has(g.name));
+  return { problems, report: { bytes, lines, globals, unknownGlobals } };
 }
 
 /** The version the firmware reports in its hello record: package.json's. */

@@ -17,5 +17,8 @@ export function register(program: Command): void {
         `built ${relative(REPO_ROOT, res.outfile) || res.outfile}: ${res.bytes} bytes (${pct}% of the 64 KB limit), ${res.lines} lines; map in ${relative(REPO_ROOT, res.mapfile)}\n` +
           `globals it reads: ${kaluma.join(', ') || '(none)'}\n`,
       );
+      if (res.unknownGlobals.length > 0) {
+        process.stderr.write(`warning: the bundle reads globals Kaluma 1.2.1 may not have: ${res.unknownGlobals.map((g) => `${g.name} (line ${g.line})`).join(', ')}\n`);
+      }
     });
 }

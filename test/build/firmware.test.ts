@@ -67,6 +67,12 @@ describe('checkBundle', () => {
     expect(checkBundle(code).problems.join()).toMatch(/over the 65536-byte/);
   });
 
+  it('lists globals the board may lack, without failing', () => {
+    const { problems, report } = checkBundle('var a = new Intl.NumberFormat(); var b = Math.abs(millis()); var c = typeof Bun;');
+    expect(problems).toEqual([]);
+    expect(report.unknownGlobals.map((g) => g.name)).toEqual(['Intl']);
+  });
+
   it('allows `typeof require` (a guard that cannot throw) but not a call', () => {
     expect(checkBundle('var r = typeof require;').problems).toEqual([]);
     expect(checkBundle('var r = require("x");').problems.join()).toMatch(/Node global `require` \(bundle line 1\)/);
