@@ -27,12 +27,14 @@ export interface VirtualPicoStats {
 }
 
 export interface VirtualPico {
-  /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. */
+  /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. A replug() changes it. */
   readonly path: string;
   /** Shuts the board down and removes the port. */
   close(): Promise<void>;
   /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */
   unplug(): Promise<void>;
+  /** Plugs it back in: a new port (the path usually changes, as a real ttyACM number can), the board boots with its flash. Resolves to the new path. */
+  replug(): Promise<string>;
   /** Presses reset: the board reboots (banner, then the flashed program runs again); the port stays. Resolves once it has booted. */
   reset(): Promise<void>;
   /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
@@ -61,8 +63,7 @@ interface RunningBoard {
 }
 
 class Sim implements VirtualPico {
-  readonly path: string;
-  private readonly pty: PtyPair;
+  private pty: PtyPair;
   private board: RunningBoard | null = null;
   private program: string | null;
   private readonly heapBytes: number;
@@ -78,7 +79,10 @@ class Sim implements VirtualPico {
     this.program = opts.program ?? null;
     this.heapBytes = opts.heapBytes ?? BOARD_HEAP_TOTAL;
     this.pty = new PtyPair((bytes) => this.fromHost(bytes));
-    this.path = this.pty.path;
+  }
+
+  get path(): string {
+    return this.pty.path;
   }
 
   private fromHost(bytes: Uint8Array): void {
@@ -173,11 +177,22 @@ class Sim implements VirtualPico {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     await this.stopBoard();
     this.pty.close();
-    if (this.registered) await unregisterSim(this.path);
+    if (this.registered) await unregisterSim(this.path); // stays marked: a replug() lists the new port
   }
 
-  close(): Promise<void> {
-    return this.unplug();
+  async replug(): Promise<string> {
+    if (!this.gone) await this.unplug();
+    await boardWorkerUrl();
+    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
+    this.gone = false;
+    await this.startBoard();
+    if (this.registered) await registerSim(this.path);
+    return this.path;
+  }
+
+  async close(): Promise<void> {
+    await this.unplug();
+    this.registered = false;
   }
 
   inject(bytes: Uint8Array | string): void {

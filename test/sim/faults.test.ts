@@ -26,6 +26,17 @@ describe('fault injection', () => {
     expect(existsSync(pico.path)).toBe(false);
   });
 
+  it('replug: a new port, and the board boots again with its flash', async () => {
+    pico = await startVirtualPico({ program: 'var fromFlash = 42;' });
+    await pico.unplug();
+    const path = await pico.replug();
+    expect(pico.path).toBe(path);
+    expect(existsSync(path)).toBe(true);
+    s = await SerialSession.open(path);
+    expect(await s.send('fromFlash', PROMPT)).toContain('\x1b[95m42\x1b[0m');
+    expect(pico.storedProgram()).toBe('var fromFlash = 42;');
+  });
+
   it('reset: the board reboots with the port open, runs its program again and loses its state', async () => {
     pico = await startVirtualPico({ program: 'var boots = (typeof boots === "number" ? boots : 0) + 1;\nconsole.log("up");' });
     s = await SerialSession.open(pico.path);
