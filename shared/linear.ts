@@ -72,6 +72,15 @@ export function meanSquaredError(
   const f = features;
   const b = p[f];
   let sum = 0;
+  if (f === 1) {
+    const w = p[0];
+    for (let k = from; k < to; k++) {
+      const i = idx[k];
+      const r = w * x[i] + b - y[i];
+      sum += r * r;
+    }
+    return Math.fround(sum / (to - from));
+  }
   for (let k = from; k < to; k++) {
     const i = idx[k];
     const row = i * f;
@@ -81,4 +90,54 @@ export function meanSquaredError(
     sum += r * r;
   }
   return Math.fround(sum / (to - from));
+}
+
+/**
+ * Per-sample plain SGD (no momentum, no weight decay) over idx[from..to), fused: for each sample
+ * the gradient and the update in one pass, with exactly batchGradient + sgd.update's float32
+ * rounding. Returns the samples visited; stops after the first update that is not finite.
+ */
+export function sgdPerSample(
+  x: Float32Array,
+  y: Float32Array,
+  features: number,
+  idx: Uint32Array,
+  from: number,
+  to: number,
+  p: Float32Array,
+  lr: number,
+): number {
+  const f = features;
+  let b = p[f];
+  let k = from;
+  if (f === 1) {
+    let w = p[0];
+    while (k < to) {
+      const i = idx[k++];
+      const xi = x[i];
+      const r = w * xi + b - y[i];
+      w = Math.fround(w - lr * Math.fround(2 * r * xi));
+      b = Math.fround(b - lr * Math.fround(2 * r));
+      if (w - w !== 0 || b - b !== 0) break;
+    }
+    p[0] = w;
+  } else {
+    while (k < to) {
+      const i = idx[k++];
+      const row = i * f;
+      let pred = b;
+      for (let j = 0; j < f; j++) pred += p[j] * x[row + j];
+      const r = pred - y[i];
+      let bad = false;
+      for (let j = 0; j < f; j++) {
+        const w = Math.fround(p[j] - lr * Math.fround(2 * r * x[row + j]));
+        p[j] = w;
+        if (w - w !== 0) bad = true;
+      }
+      b = Math.fround(b - lr * Math.fround(2 * r));
+      if (bad || b - b !== 0) break;
+    }
+  }
+  p[f] = b;
+  return k - from;
 }

@@ -122,11 +122,15 @@ export function f32(x: number): string {
   const v = Math.fround(x);
   if (v !== v || v === Infinity || v === -Infinity) return 'null';
   if (v === 0) return '0';
-  for (let p = 1; p < 9; p++) {
-    const s = String(Number(v.toPrecision(p)));
-    if (Math.fround(Number(s)) === v) return s;
+  // Bisect the digit count: 9 always reads back; fewer usually do from some count on.
+  let lo = 1;
+  let hi = 9;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.fround(Number(v.toPrecision(mid))) === v) hi = mid;
+    else lo = mid + 1;
   }
-  return String(Number(v.toPrecision(9)));
+  return String(Number(v.toPrecision(hi)));
 }
 
 function f32list(a: ArrayLike<number>, n: number): string {

@@ -9,7 +9,7 @@
 
 import { ConfigError, type TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
-import { batchGradient, meanSquaredError } from './linear.ts';
+import { batchGradient, meanSquaredError, sgdPerSample } from './linear.ts';
 import { getOptimizer, type Optimizer } from './optim/index.ts';
 import { PROTOCOL_VERSION, f32, formatDone, formatEpoch, type DoneReason, type StartRecord } from './protocol.ts';
 import { Random } from './random.ts';
@@ -67,6 +67,8 @@ export class Trainer {
   private bestLoss = NaN;
   private bestEpoch = 0;
   private wait = 0;
+  /** Per-sample plain SGD in the data's own units: one fused loop instead of gradient + optimizer. */
+  private readonly fused: boolean;
 
   constructor(
     private readonly ds: Dataset,
@@ -107,6 +109,23 @@ export class Trainer {
     this.lastGood = new Float32Array(f + 1);
     this.optimizer = getOptimizer(cfg.optimizer);
     this.optState = this.optimizer.init(f + 1, cfg);
+    this.fused = cfg.batch === 1 && (cfg.optimizer === 'sgd' || cfg.optimizer === 'momentum' || cfg.optimizer === 'nesterov') &&
+      cfg.momentum === 0 && cfg.weightDecay === 0 && cfg.bias && !cfg.standardize && cfg.noiseEta === 0;
+  }
+
+  private sgdRun(budget: number): number {
+    const from = this.pos;
+    const to = Math.min(this.pool, from + Math.max(1, budget));
+    const done = sgdPerSample(this.ds.x, this.ds.y, this.f, this.order, from, to, this.params, this.lr);
+    this.steps += done;
+    this.pos = from + done;
+    if (done < to - from || !this.paramsFinite()) {
+      this.lastLoss = NaN;
+      this.diverged('the parameters became infinite or NaN at step ' + this.steps);
+      return done;
+    }
+    if (this.pos >= this.pool) this.phase = 'evaluate';
+    return done;
   }
 
   get epoch(): number {
@@ -153,7 +172,7 @@ export class Trainer {
         this.begin();
         left -= this.ds.n;
       } else if (this.phase === 'batches') {
-        left -= this.nextBatch();
+        left -= this.fused ? this.sgdRun(left) : this.nextBatch();
       } else {
         this.evaluate();
         left -= this.ds.n;
@@ -200,8 +219,11 @@ export class Trainer {
     const nt = this.nTrain;
     this.pool = c.curriculum && c.curriculumEpochs > 0 ? Math.ceil((nt * Math.min(1, this.epochNo / c.curriculumEpochs)) - 1e-9) : nt;
     if (this.pool < 1) this.pool = 1;
-    for (let k = 0; k < this.pool; k++) this.order[k] = this.trainIdx[k];
-    if (c.shuffle) this.rng.shuffle(this.order, this.pool);
+    // Without shuffling the order never changes: copy it once, not every epoch.
+    if (c.shuffle || this.epochNo === 1 || c.curriculum) {
+      for (let k = 0; k < this.pool; k++) this.order[k] = this.trainIdx[k];
+      if (c.shuffle) this.rng.shuffle(this.order, this.pool);
+    }
     this.batchSize = c.batch === 0 ? this.pool : Math.min(c.batch, this.pool);
     this.pos = 0;
     this.phase = 'batches';

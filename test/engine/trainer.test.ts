@@ -210,3 +210,38 @@ describe('properties', () => {
     );
   });
 });
+
+describe('fast paths', () => {
+  it('the fused per-sample SGD loop equals batchGradient + sgd.update, bit for bit', async () => {
+    const { batchGradient, sgdPerSample } = await import('../../shared/linear.ts');
+    const { sgd } = await import('../../shared/optim/sgd.ts');
+    const f32 = fc.float({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(f32, { minLength: 40, maxLength: 40 }), fc.double({ min: 1e-5, max: 0.1, noNaN: true }), (features, values, lr) => {
+        const n = Math.floor(values.length / (features + 1));
+        const x = new Float32Array(n * features);
+        const y = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < features; j++) x[i * features + j] = values[i * (features + 1) + j];
+          y[i] = values[i * (features + 1) + features];
+        }
+        const idx = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
+        const a = new Float32Array(features + 1).fill(0.5);
+        const b = a.slice();
+        const g = new Float32Array(features + 1);
+        const cfg = resolveConfig({ lr });
+        const state = sgd.init(features + 1, cfg);
+        let visited = 0;
+        for (let k = 0; k < n; k++) {
+          batchGradient(x, y, features, idx, k, k + 1, a, g);
+          sgd.update(a, g, features + 1, state, cfg, lr);
+          visited++;
+          if (!a.every(Number.isFinite)) break;
+        }
+        expect(sgdPerSample(x, y, features, idx, 0, n, b, lr)).toBe(visited);
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
