@@ -29,12 +29,6 @@ export class ByteQueue {
     }
   }
 
-  get size(): number {
-    let n = -this.head;
-    for (const c of this.chunks) n += c.length;
-    return n;
-  }
-
   discard(): void {
     this.chunks = [];
     this.head = 0;

@@ -12,6 +12,7 @@ import { FlashError, flashProgram } from '../../host/link/flash.ts';
 import { openPort } from '../../host/link/port.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { resolveConfig } from '../../shared/config.ts';
 
 const FIX = resolve(import.meta.dirname, '../fixtures/link');
 const tmp = mkdtempSync(join(tmpdir(), 'pt-e2e-'));
@@ -147,5 +148,36 @@ describe('the cable pulled', () => {
     expect(pulled).toBe(true);
     expect(err).toBeInstanceOf(LinkClosedError);
     expect(link.isClosed).toBe(true);
+  });
+});
+
+describe('a board that is busy', () => {
+  it('running other code: flash interrupts it and succeeds', async () => {
+    const { link } = await connect('var n = 0; setInterval(function () { console.log("tick " + n++); }, 5);');
+    const hello = await flashProgram(link, bytes(fixture.code));
+    expect(hello.firmware).toBe('fixture');
+  });
+
+  it('training: re-attaching (prepare without Ctrl-C) leaves the training running', async () => {
+    const first = await connect();
+    await flashProgram(first.link, bytes(firmware.code));
+    const packed = new Float32Array([1, 2, 2, 4, 3, 6]);
+    await first.link.uploadDataset(packed, 1);
+    await first.link.sendCommand({ op: 'config', config: resolveConfig({ epochs: 100000, lr: 0.001 }) as unknown as Record<string, unknown> });
+    await first.link.sendCommand({ op: 'start' });
+    await first.link.close();
+
+    // A second host session, as `host monitor` opens after `host train` has exited.
+    link = new BoardLink(await openPort(first.sim.path));
+    await link.prepare({ interrupt: false });
+    const { status } = await link.expectFirmware('sim');
+    expect(status.state).toBe('training');
+    const epoch = await link.waitForRecord((r) => r.type === 'epoch', 5000, 'epoch record');
+    expect(epoch.type).toBe('epoch');
+    // Listen before sending: the done record may come in the same chunk as the ack.
+    const doneRec = link.waitForRecord((r) => r.type === 'done', 5000, 'done record');
+    await link.sendCommand({ op: 'stop' });
+    const done = await doneRec;
+    expect(done).toMatchObject({ type: 'done', reason: 'stopped' });
   });
 });
