@@ -14,6 +14,7 @@ interface FlashCliOptions {
   port?: string;
   file?: string;
   build: boolean;
+  verbose?: boolean;
 }
 
 export function register(program: Command): void {
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('-p, --port <path>', 'serial port (default: the one Pico, or the one virtual Pico)')
     .option('--file <bundle.js>', 'flash this script instead of building firmware/main.ts')
     .option('--no-build', 'flash the existing dist/firmware.js without rebuilding')
+    .option('-v, --verbose', 'print every line sent to and received from the board (stderr)')
     .action(async (opts: FlashCliOptions) => {
       let code: Uint8Array;
       let name: string;
@@ -46,7 +48,7 @@ export function register(program: Command): void {
 
       const path = await choosePort(opts.port);
       const port = await openPort(path);
-      const link = new BoardLink(port);
+      const link = new BoardLink(port, opts.verbose ? { trace: (dir, text) => process.stderr.write(`${dir === 'out' ? '>>' : '<<'} ${JSON.stringify(text)}\n`) } : {});
       const bar = new cliProgress.SingleBar(
         { format: 'flashing {bar} {percentage}% | {value}/{total} bytes', stream: process.stderr, hideCursor: true, clearOnComplete: false },
         cliProgress.Presets.shades_classic,
