@@ -121,8 +121,9 @@ class LivePlot implements MonitorView {
     const c = this.start?.config;
     out.push(`\x1b[1m${this.opts.title}\x1b[0m${c ? `   ${c.optimizer}, lr ${f32(c.lr)}, ${c.batch === 0 ? 'full batch' : `batch ${c.batch}`}` : ''}`);
     const rate = this.records / Math.max(0.001, (Date.now() - this.t0) / 1000);
-    out.push(`${this.latest || 'waiting for records…'}   (${rate.toFixed(0)} records/s)`);
-    const label = (x: number) => (this.opts.log ? `1e${x.toFixed(1)}` : f32(Number(x.toPrecision(3)))).padStart(10);
+    out.push(`${this.latest || 'waiting for records…'}   ${rate.toFixed(0)} rec/s`);
+    // On a log scale the axis shows the loss itself (10^x), not its exponent.
+    const label = (x: number) => String(Number((this.opts.log ? 10 ** x : x).toPrecision(3))).padStart(10);
     if (this.loss.y.length > 1) {
       out.push('', `loss per epoch${this.opts.log ? ' (log scale)' : ''}${this.val.y.length > 0 ? '  — validation in yellow' : ''}`);
       const series = [this.loss.resample(cols)];
