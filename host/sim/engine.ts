@@ -13,8 +13,9 @@
 //    bytes per function. The 49 KB firmware bundle then measures ~107 KB instead of ~173 KB.
 // The emscripten build of QuickJS does not count bytes in its own malloc limit, so the budget is
 // enforced here by measuring (JS_ComputeMemoryUsage) after each call into the sandbox and, while
-// code runs, from the interrupt handler every 20 ms; the QuickJS limit only stops single huge
-// allocations. Running out prints ERR_OUT_OF_MEMORY and the board restarts its runtime.
+// code runs, from the interrupt handler every 20 ms; after each measurement QuickJS's limit is set
+// so that a single allocation larger than what is left fails at once. Running out prints
+// ERR_OUT_OF_MEMORY and the board restarts its runtime.
 import {
   newQuickJSWASMModule,
   RELEASE_SYNC,
@@ -87,6 +88,7 @@ export class JsEngine {
   private readonly pretty: QuickJSHandle;
   private readonly describe: QuickJSHandle;
   private readonly baseline: number;
+  // Assigned in the constructor after the baseline is measured (measure() skips the limit until then).
   private readonly budget!: number;
   private timers: Timer[] = [];
   private interruptReason: 'abort' | 'oom' | null = null;
