@@ -2,6 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { UserError } from '../errors.ts';
+import { findRunningSims } from '../sim/registry.ts';
 
 /** USB vendor id of the Raspberry Pi Pico (Raspberry Pi Ltd). */
 export const PICO_VENDOR_ID = '2e8a';
@@ -85,21 +86,10 @@ export async function scanDevAcm(devDir = '/dev', sysDir = '/sys/class/tty'): Pr
   return out;
 }
 
-interface SimRegistry {
-  findRunningSims(): string[] | Promise<string[]>;
-}
-
-/**
- * Paths of running virtual Picos (host/sim/registry.ts). Loaded lazily so the link works
- * (and type-checks) whether or not the simulator is present.
- */
+/** Paths of running virtual Picos (`npx host sim`); never fails a listing. */
 export async function findSims(): Promise<string[]> {
-  const spec = '../sim/registry.ts';
   try {
-    const mod = (await import(/* @vite-ignore */ new URL(spec, import.meta.url).href)) as Partial<SimRegistry>;
-    if (typeof mod.findRunningSims !== 'function') return [];
-    const paths = await mod.findRunningSims();
-    return Array.isArray(paths) ? paths.filter((p) => typeof p === 'string') : [];
+    return findRunningSims();
   } catch {
     return [];
   }
