@@ -134,9 +134,10 @@ export function frameLine(raw: string): Line {
   if (raw.indexOf('{') < 0) return { raw, text, record: null };
   let record = text.indexOf('{') >= 0 ? parseRecord(text) : null;
   if (!record) {
-    // Noise can end in a cut escape ("\x1b[") that swallows the record's "{" when stripped;
-    // every record starts with {"type", so look for that in the raw line too.
-    const at = raw.indexOf('{"type"');
+    // Noise before a record on the same line (a partial line, a cut escape "\x1b[" that swallows
+    // the "{" when stripped) hides it from a whole-line parse. Every record starts with {"type"
+    // and console.log puts it last on its line, so try the last such start in the raw line.
+    const at = raw.lastIndexOf('{"type"');
     if (at >= 0) record = parseRecord(cleanLine(raw.slice(at)));
   }
   return { raw, text, record };

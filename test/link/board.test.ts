@@ -104,6 +104,27 @@ describe('BoardLink.uploadDataset', () => {
     for (const l of board.lines) expect(l.length).toBeLessThanOrEqual(1000);
   });
 
+  it('noise, partial lines and stray acks on the wire do not confuse it', async () => {
+    const { board, link } = connect();
+    const data = dataset(300, 1);
+    let n = 0;
+    const noisy = setInterval(() => {
+      n++;
+      const junk = [Buffer.from([0, 0xff, 0x1b, 0x5b, 0x13, 0x0d, 0x0a]), Buffer.from('{"type":"ack","seq":' + (100 + (n % 5)) + ',"op":"data","count":1,"crc":1'), Buffer.from('\x1b[31mnoise\r\n'), Buffer.from('half a li')];
+      board.host.push(junk[n % junk.length]);
+    }, 1);
+    try {
+      expect(await link.uploadDataset(data, 1)).toBe(300);
+    } finally {
+      clearInterval(noisy);
+    }
+    expect(board.floats).toEqual(data);
+    expect(n).toBeGreaterThan(0);
+    // Every ack was recognised the first time: no line had to be sent again.
+    const sent = board.lines.filter((l) => l.startsWith('pt.'));
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+
   it('resends a chunk whose ack carries a wrong crc, and the board keeps it once', async () => {
     const { board, link } = connect({ badCrcOnce: [102] });
     const data = dataset(200, 1);

@@ -113,6 +113,8 @@ describe('framing under random streams', () => {
     record.map((r) => ({ rec: r, bytes: enc('\x1b[2K\r' + r + '\r\n') })),
     fc.tuple(ansi, record, ansi).map(([a, r, b]) => ({ rec: r, bytes: enc(a + r + b + '\r\n') })),
     noise.map((n) => ({ rec: null, bytes: Uint8Array.from([...n, 13, 10]) })),
+    // A partial line (noise with no newline) glued in front of a record's console.log framing.
+    fc.tuple(noise, record).map(([n, r]) => ({ rec: r, bytes: Uint8Array.from([...n, ...enc('\x1b[2K\r' + r + '\r\n')]) })),
     fc.integer({ min: 65 * 1024, max: 70 * 1024 }).map((n) => ({ rec: null, bytes: enc('x'.repeat(n) + '{"type":"ack"\r\n') })),
   );
 
