@@ -68,11 +68,14 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
     if (l.text.trim() !== '' && heard.length < 200) heard.push(l.text.trim());
   });
 
-  // The verdict line comes right after the last ACK: listen before the transfer starts.
+  // The verdict line can arrive in the same chunk as the last ACK, before the sender returns, so
+  // listen from the start; but only once a data block was taken, so that text printed before the
+  // transfer (a program still finishing, say) cannot pass for it.
+  let armed = false;
   let verdict: Verdict | null = null;
   let wakeVerdict: (() => void) | null = null;
   const unVerdict = link.onLine((l) => {
-    if (verdict) return;
+    if (!armed || verdict) return;
     const v = verdictOf(l);
     if (v) {
       verdict = v;
@@ -80,14 +83,17 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
     }
   });
 
-  const bytes = link.openByteChannel();
   try {
-    await link.sendLine('.flash -w');
+    const bytes = link.openByteChannel();
     try {
+      await link.sendLine('.flash -w');
       await ymodemSend(bytes.channel, FLASH_FILE_NAME, program, {
         startTimeoutMs: opts.startTimeoutMs ?? 5000,
         blockTimeoutMs: opts.blockTimeoutMs ?? 5000,
-        onProgress: opts.onProgress,
+        onProgress: (sent, total) => {
+          armed = true;
+          if (opts.onProgress) opts.onProgress(sent, total);
+        },
       });
     } catch (err) {
       if (err instanceof LinkClosedError || link.isClosed) {
@@ -104,12 +110,10 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
         throw new FlashError('transfer', `${err.message} (the program may be too large for the board, or its flash failed)`, said);
       }
       throw new FlashError('transfer', `the upload failed: ${err.message}`, said);
+    } finally {
+      bytes.close();
     }
-  } finally {
-    bytes.close();
-  }
 
-  try {
     if (!verdict) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, opts.verdictTimeoutMs ?? 10000);
@@ -119,6 +123,9 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
         };
       });
     }
+  } catch (err) {
+    unHeard();
+    throw err;
   } finally {
     unVerdict();
   }

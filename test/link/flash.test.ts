@@ -14,6 +14,8 @@ interface KalumaOptions {
   load?: LoadBehaviour;
   /** No REPL at all (another device). */
   deaf?: boolean;
+  /** The program running before the flash prints "Done" as it is interrupted. */
+  doneBeforeTransfer?: boolean;
 }
 
 class FakeKaluma {
@@ -58,6 +60,7 @@ class FakeKaluma {
       if (b === 3) {
         this.ctrlC++;
         this.input = '';
+
       } else if (b === 13) {
         const line = this.input;
         this.input = '';
@@ -70,6 +73,8 @@ class FakeKaluma {
   private line(line: string): void {
     this.typed.push(line);
     if (line === '.flash -w') {
+      // A program's last words, flushed as the REPL takes the command.
+      if (this.opts.doneBeforeTransfer) this.print('\x1b[2K\r\x1b[0mDone\r\n', 0);
       this.print("Transfer a file via YMODEM... (press 'a' to abort)\r\n");
       this.rx = new FakeYmodemReceiver({ ...this.opts.ymodem, out: (b) => setTimeout(() => this.host.push(Buffer.from(b)), 1) });
       return;
@@ -153,6 +158,11 @@ describe('flashProgram', () => {
     const { result } = await flash({ verdict: '' });
     expect((result as FlashError).stage).toBe('verify');
     expect((result as FlashError).message).toMatch(/never said `Done`/);
+  });
+
+  it('a `Done` printed before the transfer does not count', async () => {
+    const { result } = await flash({ doneBeforeTransfer: true, verdict: '' });
+    expect((result as FlashError).stage).toBe('verify');
   });
 
   it('no hello after .load: prints the red error with traced lines', async () => {
