@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoardLink } from '../../host/link/board.ts';
-import { BoardError, LinkTimeoutError, TransferError, WrongBoardError } from '../../host/link/errors.ts';
+import { BoardError, LinkClosedError, LinkTimeoutError, TransferError, WrongBoardError } from '../../host/link/errors.ts';
 import { commandLine } from '../../shared/wire.ts';
 import { FakeBoard, type FakeBoardOptions } from './fake-board.ts';
 
@@ -208,6 +208,29 @@ describe('BoardLink.probe', () => {
     const err = await link.expectFirmware('/dev/fake').catch((e: unknown) => e);
     expect((err as WrongBoardError).kind).toBe('protocol');
     expect(String((err as Error).message)).toMatch(/protocol 99/);
+  });
+});
+
+describe('BoardLink streams', () => {
+  it('records() yields records as they arrive and ends when the port closes', async () => {
+    const { board, link } = connect();
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const r of link.records()) got.push(r.type);
+    })();
+    board.host.push(Buffer.from('\x1b[2K\r{"type":"ack","seq":1,"op":"x"}\r\nnot a record\r\n\x1b[2K\r{"type":"error","code":"c","message":"m"}\r\n'));
+    await link.waitForRecord((r) => r.type === 'error', 1000);
+    board.host.push(null); // the port ends
+    await reading;
+    expect(got).toEqual(['ack', 'error']);
+    expect(link.isClosed).toBe(true);
+  });
+
+  it('waitForLine rejects with LinkClosedError when the port closes', async () => {
+    const { board, link } = connect();
+    const waiting = link.waitForLine(() => false, 5000);
+    board.host.destroy();
+    await expect(waiting).rejects.toBeInstanceOf(LinkClosedError);
   });
 });
 
