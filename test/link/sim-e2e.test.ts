@@ -172,10 +172,10 @@ describe('a board that is busy', () => {
     await link.prepare({ interrupt: false });
     const { status } = await link.expectFirmware('sim');
     expect(status.state).toBe('training');
-    const epoch = await link.waitForRecord((r) => r.type === 'epoch', 5000, 'epoch record');
+    const epoch = await link.waitForRecord((r) => r.type === 'epoch', 15000, 'epoch record');
     expect(epoch.type).toBe('epoch');
     // Listen before sending: the done record may come in the same chunk as the ack.
-    const doneRec = link.waitForRecord((r) => r.type === 'done', 5000, 'done record');
+    const doneRec = link.waitForRecord((r) => r.type === 'done', 15000, 'done record');
     await link.sendCommand({ op: 'stop' });
     const done = await doneRec;
     expect(done).toMatchObject({ type: 'done', reason: 'stopped' });
