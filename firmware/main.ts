@@ -24,8 +24,10 @@ const chunkFloats = new Float32Array(chunkBytes.buffer);
 let expected = -1; // samples announced by `begin`; -1 before any upload
 let datasetCrc = 0;
 let complete = false;
-let lastDataSeq = -1;
-let lastDataAck = '';
+// The last request answered with success: a resend of the same seq (its answer was lost) gets the
+// same answer again instead of running twice (appending a chunk twice, restarting a run).
+let lastSeq = -1;
+let lastAnswer = '';
 let config: TrainConfig | null = null;
 let job: Trainer | Walker | null = null;
 let jobKind: 'training' | 'walking' = 'training';
@@ -39,6 +41,13 @@ function emit(line: string): void {
 
 function send(r: ProtocolRecord): void {
   emit(JSON.stringify(r));
+}
+
+/** A successful answer to request `seq`, remembered for a resend. */
+function answer(seq: number, r: ProtocolRecord): void {
+  lastSeq = seq;
+  lastAnswer = JSON.stringify(r);
+  emit(lastAnswer);
 }
 
 function fail(seq: number, code: string, message: string): void {
@@ -113,28 +122,27 @@ function command(seq: number, cmd: Command): void {
       expected = n;
       datasetCrc = 0;
       complete = false;
-      lastDataSeq = -1;
-      return send({ type: 'ack', seq, op: 'begin', count: 0 });
+      return answer(seq, { type: 'ack', seq, op: 'begin', count: 0 });
     }
     case 'end':
       if (expected < 0) return fail(seq, 'no_upload', 'no dataset upload in progress');
       if (dataset.n !== expected) return fail(seq, 'count', 'received ' + dataset.n + ' of ' + expected + ' samples');
       if (cmd.crc !== datasetCrc) return fail(seq, 'crc', 'dataset checksum ' + datasetCrc + ' does not match ' + cmd.crc);
       complete = true;
-      return send({ type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
+      return answer(seq, { type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
     case 'config':
       config = resolveConfig(cmd.config as Partial<TrainConfig>, complete ? dataset.features : 1);
-      return send({ type: 'ack', seq, op: 'config' });
+      return answer(seq, { type: 'ack', seq, op: 'config' });
     case 'start':
       if (!complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
       if (!config) return fail(seq, 'no_config', 'no settings on the board: send them first');
       // Re-check the settings against this dataset (init-w must match its features).
       config = resolveConfig(config, dataset.features);
-      send({ type: 'ack', seq, op: 'start' });
+      answer(seq, { type: 'ack', seq, op: 'start' });
       return startJob(new Trainer(dataset, config, emit, 'board'), 'training');
     case 'walk': {
       const w = resolveWalk(cmd.walk as Partial<WalkConfig> & { fn: string });
-      send({ type: 'ack', seq, op: 'walk' });
+      answer(seq, { type: 'ack', seq, op: 'walk' });
       return startJob(new Walker(w, emit, 'board'), 'walking');
     }
     case 'pause':
@@ -142,21 +150,23 @@ function command(seq: number, cmd: Command): void {
       timer = null;
       paused = true;
       if (job instanceof Trainer) job.pause();
-      return send({ type: 'ack', seq, op: 'pause' });
+      return answer(seq, { type: 'ack', seq, op: 'pause' });
     case 'resume':
       paused = false;
       if (job instanceof Trainer) job.resume();
       schedule();
-      return send({ type: 'ack', seq, op: 'resume' });
+      return answer(seq, { type: 'ack', seq, op: 'resume' });
     case 'stop':
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      send({ type: 'ack', seq, op: 'stop' });
+      answer(seq, { type: 'ack', seq, op: 'stop' });
       if (job && !job.finished) job.stop();
       return;
     case 'status':
+      // Not remembered: a repeated status question deserves a fresh answer.
       return send({
         type: 'status',
+        seq,
         state: state(),
         epoch: job instanceof Trainer ? job.epoch : 0,
         samples: complete ? dataset.n : 0,
@@ -181,11 +191,6 @@ function decodeCommand(b64: string): Command | null {
 
 function data(seq: number, b64: string, crc: number): void {
   if (expected < 0 || complete) return fail(seq, 'no_upload', 'no dataset upload in progress: send begin first');
-  if (seq === lastDataSeq) {
-    // The host re-sent a chunk whose ack it missed: acknowledge again, do not append twice.
-    emit(lastDataAck);
-    return;
-  }
   const n = base64Decode(b64, chunkBytes);
   if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
   const got = crc32(chunkBytes, n);
@@ -198,15 +203,17 @@ function data(seq: number, b64: string, crc: number): void {
   if (dataset.n + values / (dataset.features + 1) > expected) return fail(seq, 'count', 'more samples than announced (' + expected + ')');
   dataset.appendPacked(chunkFloats, 0, values);
   datasetCrc = crc32(chunkBytes, n, datasetCrc);
-  lastDataSeq = seq;
-  lastDataAck = JSON.stringify({ type: 'ack', seq, op: 'data', count: dataset.n, crc: got });
-  emit(lastDataAck);
+  answer(seq, { type: 'ack', seq, op: 'data', count: dataset.n, crc: got });
 }
 
 function guard(seq: number, f: () => void): void {
   // Nothing the host sends may raise an uncaught error: that restarts the runtime and loses the data.
   try {
     if (!(typeof seq === 'number' && seq >= 0 && Math.floor(seq) === seq)) throw new Error('bad sequence number');
+    if (seq === lastSeq) {
+      emit(lastAnswer);
+      return;
+    }
     f();
   } catch (e) {
     fail(typeof seq === 'number' ? seq : 0, 'bad_request', String(e && (e as Error).message ? (e as Error).message : e));

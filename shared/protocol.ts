@@ -93,6 +93,8 @@ export interface ErrorRecord {
 
 export interface StatusRecord {
   type: 'status';
+  /** The status command's seq. */
+  seq?: number;
   state: 'idle' | 'training' | 'paused' | 'done' | 'walking';
   epoch: number;
   samples: number;

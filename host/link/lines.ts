@@ -132,7 +132,9 @@ export interface Line {
 export function frameLine(raw: string): Line {
   const text = cleanLine(raw);
   if (raw.indexOf('{') < 0) return { raw, text, record: null };
-  let record = text.indexOf('{') >= 0 ? parseRecord(text) : null;
+  // The raw line first: cleaning would also delete a DEL (U+007F) inside a JSON string, which is
+  // legal there (parseRecord strips the ANSI framing itself); the cleaned text for the rest.
+  let record = parseRecord(raw) ?? (text.indexOf('{') >= 0 ? parseRecord(text) : null);
   if (!record) {
     // Noise before a record on the same line (a partial line, a cut escape "\x1b[" that swallows
     // the "{" when stripped) hides it from a whole-line parse. Every record starts with {"type"

@@ -7,6 +7,9 @@ import type { BoardSession } from '../board-session.ts';
 import { isRunRecord, RunFile } from './run-file.ts';
 import { createView, type MonitorView } from './view.ts';
 
+/** Quiet this long during a run, the monitor asks the board whether it is still training. */
+const SILENCE_MS = 3000;
+
 export interface MonitorOptions {
   out: string;
   log: boolean;
@@ -33,8 +36,21 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
   const finished = new Promise<Omit<MonitorResult, 'records'>>((resolve) => (finish = resolve));
   let stopping = false;
 
+  // A board whose host stops reading drops output after blocking 500 ms: say which epochs are missing.
+  let lastEpoch = -1;
   const offRecord = link.onRecord((r) => {
+    lastHeard = Date.now();
     if (!isRunRecord(r)) return;
+    if (r.type === 'start' || r.type === 'walk') running = true;
+    if (r.type === 'done') running = false;
+    if (r.type === 'start') lastEpoch = -1;
+    if (r.type === 'epoch') {
+      if (lastEpoch >= 0 && r.epoch > lastEpoch + 1) {
+        const gap = r.epoch - lastEpoch - 1 === 1 ? `epoch ${lastEpoch + 1}` : `epochs ${lastEpoch + 1}–${r.epoch - 1}`;
+        view.message(`missed ${gap}: the board dropped them while this computer was not reading (busy or asleep); the run goes on`);
+      }
+      lastEpoch = r.epoch;
+    }
     file.append(r);
     view.update(r);
     for (const sink of opts.sinks ?? []) sink(r);
@@ -44,6 +60,30 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
       finish({ exitCode: 1, reason: 'reset' });
     }
   });
+  // Silence during a run: a busy or sleeping laptop may have missed the end (the board drops what it
+  // cannot write). Ask the board; if it has finished, say so rather than wait forever.
+  let running = ['training', 'paused', 'walking'].includes(session.status.state) || !!opts.ready;
+  let lastHeard = Date.now();
+  let asking = false;
+  const watchdog = setInterval(() => {
+    if (!running || asking || Date.now() - lastHeard < SILENCE_MS) return;
+    asking = true;
+    link
+      .status({ timeoutMs: 2000 })
+      .then((st) => {
+        lastHeard = Date.now();
+        if (running && (st.state === 'done' || st.state === 'idle')) {
+          view.message(
+            `the board finished its run (at epoch ${st.epoch}) while this computer was not reading, and its last records were lost. ` +
+              `${file.count} records are in ${file.path}; run it again, or on the desktop with \`npx host run\`, for the final parameters`,
+          );
+          finish({ exitCode: 1, reason: 'lost' });
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (asking = false));
+  }, 500);
+
   const offClosed = link.onClosed(() => {
     view.message(
       `lost the board on ${path} (unplugged, or reset?). Every record received is in ${file.path} (${file.count}). ` +
@@ -75,6 +115,7 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
     return { ...result, records: file.count };
   } finally {
     process.off('SIGINT', onSigint);
+    clearInterval(watchdog);
     offRecord();
     offClosed();
     view.close();
