@@ -23,6 +23,8 @@ function finite(v: number): boolean {
 
 /** A loss this many times the reference (the larger of the starting loss and mean y²) has exploded. */
 export const DIVERGENCE_FACTOR = 1e4;
+/** An epoch that multiplies the loss by more than this, ending above the reference, is diverging. */
+export const JUMP_FACTOR = 10;
 
 type Phase = 'begin' | 'batches' | 'evaluate' | 'finished';
 
@@ -269,9 +271,15 @@ export class Trainer {
       this.diverged('the ' + (finite(loss) ? 'validation ' : '') + 'loss overflowed float32 in epoch ' + this.epochNo);
       return;
     }
+    const previous = this.lastLoss;
     this.record(loss, val);
     if (!(loss <= DIVERGENCE_FACTOR * this.reference)) {
       this.diverged('the loss reached ' + f32(loss) + ', over ' + DIVERGENCE_FACTOR + ' times its starting scale ' + f32(this.reference));
+      return;
+    }
+    if (loss > JUMP_FACTOR * previous && loss > this.reference) {
+      // Caught in the first epoch that explodes: a step too large overshoots by more each time.
+      this.diverged('the loss jumped from ' + f32(previous) + ' to ' + f32(loss) + ' in epoch ' + this.epochNo);
       return;
     }
     if (c.patience > 0) {
