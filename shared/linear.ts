@@ -189,7 +189,9 @@ export function sgdPerSample(
     const i = idx[k++];
     const xi = x[i];
     const r = w * xi + b - y[i];
-    w = Math.fround(w - lr * Math.fround(2 * r * xi));
+    // r·(2·x) is (2·r)·x exactly (doubling is exact), but 2·x does not wait for r: one multiply
+    // less on the chain from one sample's update to the next sample's prediction.
+    w = Math.fround(w - lr * Math.fround(r * (2 * xi)));
     b = Math.fround(b - lr * Math.fround(2 * r));
     if (w - w !== 0 || b - b !== 0) break;
   }
@@ -223,25 +225,25 @@ function sgdMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Array, 
       if (f < 8) break terms;
       pred += w7 * x[row + 7];
     }
-    // (2·r)·x rounds as batchGradient's 2·(r·x) does: doubling is exact.
-    const r2 = 2 * (pred - y[i]);
-    w0 = Math.fround(w0 - lr * Math.fround(r2 * x0));
-    w1 = Math.fround(w1 - lr * Math.fround(r2 * x1));
+    const r = pred - y[i];
+    // r·(2·x), as in sgdPerSample: 2·x is ready before r is.
+    w0 = Math.fround(w0 - lr * Math.fround(r * (2 * x0)));
+    w1 = Math.fround(w1 - lr * Math.fround(r * (2 * x1)));
     updates: {
       if (f < 3) break updates;
-      w2 = Math.fround(w2 - lr * Math.fround(r2 * x[row + 2]));
+      w2 = Math.fround(w2 - lr * Math.fround(r * (2 * x[row + 2])));
       if (f < 4) break updates;
-      w3 = Math.fround(w3 - lr * Math.fround(r2 * x[row + 3]));
+      w3 = Math.fround(w3 - lr * Math.fround(r * (2 * x[row + 3])));
       if (f < 5) break updates;
-      w4 = Math.fround(w4 - lr * Math.fround(r2 * x[row + 4]));
+      w4 = Math.fround(w4 - lr * Math.fround(r * (2 * x[row + 4])));
       if (f < 6) break updates;
-      w5 = Math.fround(w5 - lr * Math.fround(r2 * x[row + 5]));
+      w5 = Math.fround(w5 - lr * Math.fround(r * (2 * x[row + 5])));
       if (f < 7) break updates;
-      w6 = Math.fround(w6 - lr * Math.fround(r2 * x[row + 6]));
+      w6 = Math.fround(w6 - lr * Math.fround(r * (2 * x[row + 6])));
       if (f < 8) break updates;
-      w7 = Math.fround(w7 - lr * Math.fround(r2 * x[row + 7]));
+      w7 = Math.fround(w7 - lr * Math.fround(r * (2 * x[row + 7])));
     }
-    b = Math.fround(b - lr * Math.fround(r2));
+    b = Math.fround(b - lr * Math.fround(2 * r));
     // Finite float32 values cannot overflow a double sum: the sum is finite exactly when all are.
     const all = w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + b;
     if (all - all !== 0) break;
