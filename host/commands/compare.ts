@@ -2,20 +2,19 @@
 // the seeds' optimizer comparison. Each optimizer trains on the same data with the same settings,
 // on the board one after another (or side by side on several boards, `--port` repeated), or on
 // the desktop engine with --desktop; the curves are overlaid, training solid and validation dashed.
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { DoneRecord, ProtocolRecord } from '../../shared/protocol.ts';
 import { f32 } from '../../shared/protocol.ts';
-import { collectPorts, comparisonDir, connectBoards, parseOptimizers } from '../compare-common.ts';
+import { collectPorts, comparisonPaths, parseOptimizers, runComparison } from '../compare-common.ts';
 import { readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
-import { runOnBoards, runOnDesktop, type Job } from '../jobs.ts';
+import type { Job } from '../jobs.ts';
 import { addTrainOptions, configFromOptions } from '../options.ts';
 import { costFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
-import { uploadToBoard } from './send.ts';
-import { webSinks, type MonitorCliOptions } from './monitor.ts';
+import type { MonitorCliOptions } from './monitor.ts';
 
 interface CompareOptions extends MonitorCliOptions {
   optimizers: string;
@@ -63,43 +62,18 @@ export function register(program: Command): void {
       config: configFromOptions({ ...opts, optimizer: c.name, ...(c.lr !== undefined ? { lr: String(c.lr) } : {}) }, data.features),
     }));
     const names = choices.map((c) => (c.lr !== undefined ? `${c.name}:${c.lr}` : c.name));
-    const dir = opts.runs ?? comparisonDir('compare');
-    const files = names.map((n, i) => join(dir, `${i + 1}-${n.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`));
-    const figure = opts.figure ?? join(dir, 'compare.svg');
-    if (!/\.(svg|png)$/i.test(figure)) throw new UserError(`--figure ${figure}: give a file name ending in .svg or .png`);
+    const { dir, files, figure } = comparisonPaths('compare', names, opts);
 
-    let results: ProtocolRecord[][];
-    if (opts.desktop) {
-      const web = await webSinks(opts, [], 'pico-trainer · compare (desktop)');
-      try {
-        results = jobs.map((job, i) => runOnDesktop(job, data, files[i], web.sinks));
-        await finish();
-        await web.hold();
-      } finally {
-        await web.close();
-      }
-    } else {
-      const sessions = await connectBoards(opts.port);
-      try {
-        for (const s of sessions) await uploadToBoard(s, data, opts.data);
-        const web = await webSinks(opts, sessions, 'pico-trainer · compare');
-        try {
-          process.stderr.write(`training ${names.join(', ')} on ${sessions.map((s) => s.path).join(', ')}…\n`);
-          results = await runOnBoards(sessions, jobs, files, web.sinks);
-          await finish();
-          await web.hold();
-        } finally {
-          await web.close();
-        }
-      } finally {
-        await Promise.all(sessions.map((s) => s.close()));
-      }
-    }
-
-    async function finish(): Promise<void> {
-      const runs = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is TrainRun => r.kind === 'train');
-      await writeFigure(costFigure(runs, { log: !!opts.log, title: `${basename(opts.data)}: loss per epoch` }), figure, figure.endsWith('.png') ? 2 : 1);
-      process.stdout.write(`${summary(names, results)}\n\nrun files in ${dir}/, figure ${figure}\n`);
-    }
+    await runComparison(opts, {
+      jobs,
+      files,
+      data: { csv: data, file: opts.data },
+      title: 'pico-trainer · compare',
+      async finish(results) {
+        const runs = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is TrainRun => r.kind === 'train');
+        await writeFigure(costFigure(runs, { log: !!opts.log, title: `${basename(opts.data)}: loss per epoch` }), figure, figure.endsWith('.png') ? 2 : 1);
+        process.stdout.write(`${summary(names, results)}\n\nrun files in ${dir}/, figure ${figure}\n`);
+      },
+    });
   });
 }

@@ -2,19 +2,17 @@
 // pictures. Each optimizer walks the function from the same start, on the board (one after another,
 // or side by side with several --port) or on the desktop; the paths are drawn over the contours
 // (a 1-D function: over its curve), live on the dashboard with --web and as a figure.
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ProtocolRecord } from '../../shared/protocol.ts';
-import { ConfigError } from '../../shared/config.ts';
 import { resolveWalk, WALK_FUNCTIONS, type WalkConfig } from '../../shared/walks.ts';
-import { collectPorts, comparisonDir, connectBoards, parseOptimizers } from '../compare-common.ts';
+import { collectPorts, comparisonPaths, parseOptimizers, runComparison } from '../compare-common.ts';
 import { parseDecimal } from '../csv.ts';
 import { UserError } from '../errors.ts';
-import { runOnBoards, runOnDesktop, type Job } from '../jobs.ts';
+import type { Job } from '../jobs.ts';
 import { curveFigure, pathFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type WalkRun } from '../plot/runs.ts';
-import { webSinks, type MonitorCliOptions } from './monitor.ts';
+import type { MonitorCliOptions } from './monitor.ts';
 
 interface SurfaceOptions extends MonitorCliOptions {
   fn: string;
@@ -56,53 +54,27 @@ export function register(program: Command): void {
       if (opts.steps !== undefined) common.steps = number('steps', opts.steps);
       if (opts.lr !== undefined) common.lr = number('lr', opts.lr);
       if (opts.start !== undefined) common.start = opts.start.split(',').map((v) => number('start', v));
-      let jobs: Job[];
-      try {
-        jobs = choices.map((c) => ({ kind: 'walk', walk: resolveWalk({ ...common, fn: opts.fn, optimizer: c.name, ...(c.lr !== undefined ? { lr: c.lr } : {}) }) }));
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UserError(err.message);
-        throw err;
-      }
+      // A bad --start or --lr throws ConfigError naming the option; the CLI prints it as a user error.
+      const jobs: Job[] = choices.map((c) => ({ kind: 'walk', walk: resolveWalk({ ...common, fn: opts.fn, optimizer: c.name, ...(c.lr !== undefined ? { lr: c.lr } : {}) }) }));
       const names = choices.map((c) => (c.lr !== undefined ? `${c.name}:${c.lr}` : c.name));
-      const dir = opts.runs ?? comparisonDir(`surface-${opts.fn}`);
-      const files = names.map((n, i) => join(dir, `${i + 1}-${n.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`));
-      const figure = opts.figure ?? join(dir, 'surface.svg');
-      if (!/\.(svg|png)$/i.test(figure)) throw new UserError(`--figure ${figure}: give a file name ending in .svg or .png`);
+      const { dir, files, figure } = comparisonPaths(`surface-${opts.fn}`, names, opts);
       const fn = WALK_FUNCTIONS[opts.fn];
 
-      const finish = async (results: ProtocolRecord[][]) => {
-        const walks = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is WalkRun => r.kind === 'walk');
-        const title = `${fn.name}: ${fn.formula}`;
-        await writeFigure(fn.dims === 2 ? pathFigure(walks, { title }) : curveFigure(walks, { title }), figure, figure.endsWith('.png') ? 2 : 1);
-        const lines = walks.map((w, i) => {
-          const n = w.f.length - 1;
-          const at = w.x.map((col) => col[n]);
-          return `${names[i].padEnd(14)} ${String(w.step[n]).padStart(5)} steps  ended at (${at.map((v) => v.toPrecision(5)).join(', ')})  f = ${w.f[n].toPrecision(5)}  ${w.done?.reason ?? ''}`;
-        });
-        process.stdout.write(`${lines.join('\n')}\n\nrun files in ${dir}/, figure ${figure}\n`);
-      };
-
-      if (opts.desktop) {
-        const web = await webSinks(opts, [], `pico-trainer · ${fn.name}`);
-        try {
-          await finish(jobs.map((job, i) => runOnDesktop(job, null, files[i], web.sinks)));
-          await web.hold();
-        } finally {
-          await web.close();
-        }
-        return;
-      }
-      const sessions = await connectBoards(opts.port);
-      try {
-        const web = await webSinks(opts, sessions, `pico-trainer · ${fn.name}`);
-        try {
-          await finish(await runOnBoards(sessions, jobs, files, web.sinks));
-          await web.hold();
-        } finally {
-          await web.close();
-        }
-      } finally {
-        await Promise.all(sessions.map((s) => s.close()));
-      }
+      await runComparison(opts, {
+        jobs,
+        files,
+        title: `pico-trainer · ${fn.name}`,
+        async finish(results: ProtocolRecord[][]) {
+          const walks = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is WalkRun => r.kind === 'walk');
+          const title = `${fn.name}: ${fn.formula}`;
+          await writeFigure(fn.dims === 2 ? pathFigure(walks, { title }) : curveFigure(walks, { title }), figure, figure.endsWith('.png') ? 2 : 1);
+          const lines = walks.map((w, i) => {
+            const n = w.f.length - 1;
+            const at = w.x.map((col) => col[n]);
+            return `${names[i].padEnd(14)} ${String(w.step[n]).padStart(5)} steps  ended at (${at.map((v) => v.toPrecision(5)).join(', ')})  f = ${w.f[n].toPrecision(5)}  ${w.done?.reason ?? ''}`;
+          });
+          process.stdout.write(`${lines.join('\n')}\n\nrun files in ${dir}/, figure ${figure}\n`);
+        },
+      });
     });
 }
