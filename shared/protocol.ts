@@ -119,11 +119,28 @@ export type RecordType = ProtocolRecord['type'];
 
 // ---------------------------------------------------------------- formatting
 
+// Records repeat values epoch after epoch (the learning rate, a bias held at 0, a settled loss or
+// weight): remembering the last few answers saves the digit search, which on a short epoch costs
+// as much as the training itself. 8 entries, 64 bytes of the board's heap.
+const MEMO = 8;
+const memoIn = new Float64Array(MEMO);
+const memoOut: string[] = ['', '', '', '', '', '', '', ''];
+let memoNext = 0;
+
 /** Shortest decimal that reads back (through Math.fround) as the same float32; null if not finite. */
 export function f32(x: number): string {
   const v = Math.fround(x);
   if (v !== v || v === Infinity || v === -Infinity) return 'null';
   if (v === 0) return '0';
+  for (let i = 0; i < MEMO; i++) if (memoIn[i] === v && memoOut[i] !== '') return memoOut[i];
+  const s = shortestF32(v);
+  memoIn[memoNext] = v;
+  memoOut[memoNext] = s;
+  memoNext = (memoNext + 1) % MEMO;
+  return s;
+}
+
+function shortestF32(v: number): string {
   // Bisect the digit count: 9 always reads back; fewer usually do from some count on.
   let lo = 1;
   let hi = 9;

@@ -66,9 +66,14 @@ export function calibrate(c: Contender, targetMs: number, maxUnits = 1 << 30): n
     const { ms } = timed(c, units);
     if (ms >= targetMs || units >= maxUnits) return units;
     if (ms >= 5) {
-      // Long enough to extrapolate from; one more run at the final size finishes the warm-up.
+      // Long enough to extrapolate from. The first runs may still be unoptimized code (V8 tiers
+      // up while they run), so re-time at the new size until the estimate holds within 2×.
       units = Math.min(maxUnits, Math.ceil((units * targetMs) / ms));
-      timed(c, units);
+      for (let tries = 0; tries < 5; tries++) {
+        const t = timed(c, units).ms;
+        if ((t >= targetMs / 2 && t <= targetMs * 2) || units >= maxUnits) break;
+        units = Math.max(1, Math.min(maxUnits, Math.ceil((units * targetMs) / t)));
+      }
       return units;
     }
     units = Math.min(maxUnits, units * 4);
