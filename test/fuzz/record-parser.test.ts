@@ -16,17 +16,7 @@ import { bracelessNoiseArb, inOrder, longLine, noiseArb, streamArb } from './str
 
 /** Records through a splitter fed chunk by chunk, the way BoardLink.onData does it. */
 function parse(chunks: Uint8Array[], maxLine?: number): ProtocolRecord[] {
-  const splitter = new LineSplitter(maxLine === undefined ? {} : { maxLine });
-  const out: ProtocolRecord[] = [];
-  const take = (raws: string[]): void => {
-    for (const raw of raws) {
-      const rec = frameLine(raw).record;
-      if (rec) out.push(rec);
-    }
-  };
-  for (const c of chunks) take(splitter.push(c));
-  take(splitter.end());
-  return out;
+  return recordsIn(chunks, maxLine === undefined ? {} : { maxLine });
 }
 
 const equal = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
