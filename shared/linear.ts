@@ -30,6 +30,9 @@ function loadWeights(p: Float32Array, f: number): void {
   for (let j = 0; j < MAX_FEATURES; j++) W[j] = j < f ? p[j] : 0;
 }
 
+/** Gradient sums for batchGradient, zeroed per call (allocated once at load). */
+const ACC = new Float64Array(MAX_FEATURES + 1);
+
 /**
  * Mean gradient of the MSE over the samples idx[from..to) at parameters p = [w0..wF-1, b].
  * Writes g[0..F) for the weights and g[F] for the bias.
@@ -44,14 +47,35 @@ export function batchGradient(
   p: Float32Array,
   g: Float32Array,
 ): void {
+  ACC.fill(0);
+  gradientSums(x, y, features, idx, from, to, p, ACC);
+  finishGradient(ACC, features, to - from, g);
+}
+
+/**
+ * Adds the sums behind the gradient over idx[from..to) to acc: Σ r·xⱼ into acc[0..F) and Σ r into
+ * acc[F], where r = w·x + b − y. Summing a batch in pieces, one after another into the same acc,
+ * gives the very bits of one pass (the same additions in the same order): this is what lets the
+ * board split a large batch across time slices.
+ */
+export function gradientSums(
+  x: Float32Array,
+  y: Float32Array,
+  features: number,
+  idx: Uint32Array,
+  from: number,
+  to: number,
+  p: Float32Array,
+  acc: Float64Array,
+): void {
   if (features !== 1) {
-    gradientMany(x, y, features, idx, from, to, p, g);
+    gradientMany(x, y, features, idx, from, to, p, acc);
     return;
   }
   const w = p[0];
   const b = p[1];
-  let gw = 0;
-  let gb = 0;
+  let gw = acc[0];
+  let gb = acc[1];
   for (let k = from; k < to; k++) {
     const i = idx[k];
     const xi = x[i];
@@ -59,16 +83,23 @@ export function batchGradient(
     gw += r * xi;
     gb += r;
   }
-  const scale = 2 / (to - from);
-  g[0] = Math.fround(gw * scale);
-  g[1] = Math.fround(gb * scale);
+  acc[0] = gw;
+  acc[1] = gb;
 }
 
-function gradientMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Array, from: number, to: number, p: Float32Array, g: Float32Array): void {
+/** The mean gradient of n samples from their sums: g = 2/n · acc, rounded to float32. */
+export function finishGradient(acc: Float64Array, features: number, n: number, g: Float32Array): void {
+  const scale = 2 / n;
+  for (let j = 0; j <= features; j++) g[j] = Math.fround(acc[j] * scale);
+}
+
+function gradientMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Array, from: number, to: number, p: Float32Array, acc: Float64Array): void {
   loadWeights(p, f);
   const w0 = W[0], w1 = W[1], w2 = W[2], w3 = W[3], w4 = W[4], w5 = W[5], w6 = W[6], w7 = W[7];
   const b = p[f];
-  let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0, gb = 0;
+  // The running sums: acc[0..f) for the weights, acc[f] for the bias (zero past the model's features).
+  for (let j = 0; j < MAX_FEATURES; j++) G[j] = j < f ? acc[j] : 0;
+  let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3], g4 = G[4], g5 = G[5], g6 = G[6], g7 = G[7], gb = acc[f];
   for (let k = from; k < to; k++) {
     const i = idx[k];
     const row = i * f;
@@ -109,9 +140,8 @@ function gradientMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Ar
     gb += r;
   }
   G[0] = g0, G[1] = g1, G[2] = g2, G[3] = g3, G[4] = g4, G[5] = g5, G[6] = g6, G[7] = g7;
-  const scale = 2 / (to - from);
-  for (let j = 0; j < f; j++) g[j] = Math.fround(G[j] * scale);
-  g[f] = Math.fround(gb * scale);
+  for (let j = 0; j < f; j++) acc[j] = G[j];
+  acc[f] = gb;
 }
 
 /** Mean squared error over idx[from..to) at p = [w0..wF-1, b], rounded to float32 (NaN for an empty set). */
@@ -124,24 +154,40 @@ export function meanSquaredError(
   to: number,
   p: Float32Array,
 ): number {
-  if (features !== 1) return Math.fround(squaredErrorMany(x, y, features, idx, from, to, p) / (to - from));
+  return Math.fround(squaredErrorSum(x, y, features, idx, from, to, p, 0) / (to - from));
+}
+
+/**
+ * `sum` plus the squared errors over idx[from..to), added one after another: a loss summed in
+ * pieces (the board's time slices) is bit for bit the loss of one pass.
+ */
+export function squaredErrorSum(
+  x: Float32Array,
+  y: Float32Array,
+  features: number,
+  idx: Uint32Array,
+  from: number,
+  to: number,
+  p: Float32Array,
+  sum: number,
+): number {
+  if (features !== 1) return squaredErrorMany(x, y, features, idx, from, to, p, sum);
   const w = p[0];
   const b = p[1];
-  let sum = 0;
+  let s = sum;
   for (let k = from; k < to; k++) {
     const i = idx[k];
     const r = w * x[i] + b - y[i];
-    sum += r * r;
+    s += r * r;
   }
-  return Math.fround(sum / (to - from));
+  return s;
 }
 
-/** The sum of squared errors (not yet divided, not rounded). */
-function squaredErrorMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Array, from: number, to: number, p: Float32Array): number {
+function squaredErrorMany(x: Float32Array, y: Float32Array, f: number, idx: Uint32Array, from: number, to: number, p: Float32Array, start: number): number {
   loadWeights(p, f);
   const w0 = W[0], w1 = W[1], w2 = W[2], w3 = W[3], w4 = W[4], w5 = W[5], w6 = W[6], w7 = W[7];
   const b = p[f];
-  let sum = 0;
+  let sum = start;
   for (let k = from; k < to; k++) {
     const i = idx[k];
     const row = i * f;

@@ -9,7 +9,7 @@
 
 import { ConfigError, type TrainConfig } from './config.ts';
 import type { Dataset } from './dataset.ts';
-import { batchGradient, meanSquaredError, sgdPerSample } from './linear.ts';
+import { finishGradient, gradientSums, meanSquaredError, sgdPerSample, squaredErrorSum } from './linear.ts';
 import { getOptimizer, type Optimizer } from './optim/index.ts';
 import { PROTOCOL_VERSION, f32, formatDone, formatEpoch, type DoneReason, type StartRecord } from './protocol.ts';
 import { Random } from './random.ts';
@@ -53,6 +53,16 @@ export class Trainer {
   private readonly optimizer: Optimizer<unknown>;
   private readonly optState: unknown;
   private readonly rng: Random;
+
+  /** Gradient sums of the batch in progress: a batch may span many time slices on the board. */
+  private readonly acc: Float64Array;
+  private batchStart = 0;
+  private batchEnd = 0;
+  private inBatch = false;
+  /** The loss pass in progress: samples [0, nTrain) are training, [nTrain, nTrain + nVal) validation. */
+  private evalPos = 0;
+  private trainSum = 0;
+  private valSum = 0;
 
   private phase: Phase = 'begin';
   private paused = false;
@@ -106,6 +116,7 @@ export class Trainer {
     this.theta = cfg.standardize ? new Float32Array(f + 1) : this.params;
     if (cfg.standardize) this.toTheta();
     this.grad = new Float32Array(f + 1);
+    this.acc = new Float64Array(f + 1);
     this.bestParams = new Float32Array(f + 1);
     this.bestTheta = new Float32Array(f + 1);
     this.lastGood = new Float32Array(f + 1);
@@ -126,7 +137,7 @@ export class Trainer {
       this.diverged('the parameters became infinite or NaN at step ' + this.steps);
       return done;
     }
-    if (this.pos >= this.pool) this.phase = 'evaluate';
+    if (this.pos >= this.pool) this.startEvaluation();
     return done;
   }
 
@@ -161,8 +172,10 @@ export class Trainer {
   stop(): void {
     if (this.finished) return;
     if (this.phase === 'begin') this.begin();
-    // Mid-epoch, the last completed epoch is the one before; the parameters are the current ones.
+    // Mid-epoch, the last completed epoch is the one before; the parameters are the current ones
+    // (a batch in progress has not been applied).
     if (this.phase === 'batches') this.epochNo--;
+    this.inBatch = false;
     this.lastLoss = this.trainLoss();
     this.finish('stopped', '');
   }
@@ -172,12 +185,11 @@ export class Trainer {
     while (left > 0 && this.phase !== 'finished') {
       if (this.phase === 'begin') {
         this.begin();
-        left -= this.ds.n;
+        left -= 1;
       } else if (this.phase === 'batches') {
-        left -= this.fused ? this.sgdRun(left) : this.nextBatch();
+        left -= this.fused ? this.sgdRun(left) : this.batchWork(left);
       } else {
-        this.evaluate();
-        left -= this.ds.n;
+        left -= this.evalWork(left);
       }
     }
   }
@@ -197,8 +209,11 @@ export class Trainer {
       val: this.nVal,
     };
     this.out(JSON.stringify(start));
-    const loss = this.trainLoss();
-    const val = this.valLoss();
+    this.startEvaluation();
+  }
+
+  /** Epoch 0: the starting parameters' record, and the scale that divergence is judged against. */
+  private initial(loss: number, val: number): void {
     if (!finite(loss) || !finite(val)) {
       this.lastLoss = NaN;
       this.finish('diverged', 'the loss at the starting parameters is not a finite float32: scale the data down, use --standardize, or give a smaller --init-w');
@@ -231,14 +246,34 @@ export class Trainer {
     this.phase = 'batches';
   }
 
-  /** One optimizer step over the next batch; returns the samples it visited. */
-  private nextBatch(): number {
-    const ds = this.ds;
-    const f = this.f;
+  /**
+   * Up to `budget` samples of the batch in progress; at the batch's end, the optimizer step.
+   * Returns the samples visited. The sums carry over between calls in the order of one pass, so
+   * a batch split across slices gives exactly the gradient of the whole.
+   */
+  private batchWork(budget: number): number {
+    if (!this.inBatch) {
+      this.inBatch = true;
+      this.batchStart = this.pos;
+      this.batchEnd = Math.min(this.pos + this.batchSize, this.pool);
+      this.acc.fill(0);
+    }
     const from = this.pos;
-    const to = Math.min(from + this.batchSize, this.pool);
+    const to = Math.min(this.batchEnd, from + Math.max(1, budget));
+    gradientSums(this.ds.x, this.ds.y, this.f, this.order, from, to, this.params, this.acc);
+    this.pos = to;
+    if (to === this.batchEnd) {
+      this.inBatch = false;
+      finishGradient(this.acc, this.f, this.batchEnd - this.batchStart, this.grad);
+      this.applyStep();
+    }
+    return to - from;
+  }
+
+  /** The optimizer step with the batch's mean gradient in this.grad. */
+  private applyStep(): void {
+    const f = this.f;
     const g = this.grad;
-    batchGradient(ds.x, ds.y, f, this.order, from, to, this.params, g);
     if (this.cfg.standardize) {
       // Chain rule through x′ = (x − mean)/scale: ∂L/∂θⱼ = (∂L/∂wⱼ − meanⱼ·∂L/∂b)/scaleⱼ, ∂L/∂θ_b = ∂L/∂b.
       for (let j = 0; j < f; j++) g[j] = Math.fround((g[j] - this.mean[j] * g[f]) / this.scale[j]);
@@ -252,20 +287,56 @@ export class Trainer {
     this.optimizer.update(this.theta, g, this.np, this.optState, this.cfg, this.lr);
     if (this.cfg.standardize) this.fromTheta();
     this.steps++;
-    this.pos = to;
     if (!this.paramsFinite()) {
       this.lastLoss = NaN;
       this.diverged('the parameters became infinite or NaN at step ' + this.steps);
-      return to - from;
+      return;
     }
-    if (this.pos >= this.pool) this.phase = 'evaluate';
-    return to - from;
+    if (this.pos >= this.pool) this.startEvaluation();
   }
 
-  private evaluate(): void {
+  private startEvaluation(): void {
+    this.evalPos = 0;
+    this.trainSum = 0;
+    this.valSum = 0;
+    this.phase = 'evaluate';
+  }
+
+  /**
+   * Up to `budget` samples of the loss pass (training samples, then validation ones); at its end,
+   * the epoch's record. Returns the samples visited. Summed in pieces, the losses are bit for bit
+   * those of one pass.
+   */
+  private evalWork(budget: number): number {
+    const { x, y } = this.ds;
+    const nt = this.nTrain;
+    const total = nt + this.nVal;
+    let left = Math.max(1, budget);
+    const start = this.evalPos;
+    if (this.evalPos < nt) {
+      const to = Math.min(nt, this.evalPos + left);
+      this.trainSum = squaredErrorSum(x, y, this.f, this.trainIdx, this.evalPos, to, this.params, this.trainSum);
+      left -= to - this.evalPos;
+      this.evalPos = to;
+    }
+    if (this.evalPos >= nt && this.evalPos < total && left > 0) {
+      const from = this.evalPos - nt;
+      const to = Math.min(this.nVal, from + left);
+      this.valSum = squaredErrorSum(x, y, this.f, this.valIdx, from, to, this.params, this.valSum);
+      this.evalPos = nt + to;
+    }
+    const visited = this.evalPos - start;
+    if (this.evalPos >= total) {
+      const loss = Math.fround(this.trainSum / nt);
+      const val = this.nVal > 0 ? Math.fround(this.valSum / this.nVal) : 0;
+      if (this.epochNo === 0) this.initial(loss, val);
+      else this.endEpoch(loss, val);
+    }
+    return visited;
+  }
+
+  private endEpoch(loss: number, val: number): void {
     const c = this.cfg;
-    const loss = this.trainLoss();
-    const val = this.valLoss();
     if (!finite(loss) || !finite(val)) {
       // Never print a record that is not a number.
       this.diverged('the ' + (finite(loss) ? 'validation ' : '') + 'loss overflowed float32 in epoch ' + this.epochNo);
@@ -332,11 +403,6 @@ export class Trainer {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  /** Validation loss; 0 without a split, so that it never blocks a finiteness check. */
-  private valLoss(): number {
-    return this.nVal > 0 ? meanSquaredError(this.ds.x, this.ds.y, this.f, this.valIdx, 0, this.nVal, this.params) : 0;
-  }
 
   private trainLoss(): number {
     return meanSquaredError(this.ds.x, this.ds.y, this.f, this.trainIdx, 0, this.nTrain, this.params);

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
 import { Random } from '../../shared/random.ts';
+import { Dataset } from '../../shared/dataset.ts';
+import { Trainer } from '../../shared/trainer.ts';
 import { scheduledLr } from '../../shared/schedule.ts';
 import { SEED, train } from './helpers.ts';
 
@@ -188,6 +190,22 @@ describe('properties', () => {
     );
   });
 
+  it('training in time slices of any size prints exactly the records of one run', () => {
+    fc.assert(
+      fc.property(dataset, settings, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }), ({ features, rows }, s, budgets) => {
+        const packed = new Float32Array(rows.flat());
+        const cfg = resolveConfig({ ...s, valSplit: rows.length > 1 ? s.valSplit : 0 } as Partial<TrainConfig>, features);
+        const whole: string[] = [];
+        new Trainer(Dataset.fromPacked(packed, features), cfg, (l) => whole.push(l)).run();
+        const sliced: string[] = [];
+        const t = new Trainer(Dataset.fromPacked(packed, features), cfg, (l) => sliced.push(l));
+        for (let k = 0; t.work(budgets[k % budgets.length]); k++);
+        expect(sliced).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('noiseless linear data converges', () => {
     fc.assert(
       fc.property(
@@ -243,6 +261,35 @@ describe('fast paths', () => {
         expect(Array.from(b)).toEqual(Array.from(a));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('sums in pieces', () => {
+  it('gradientSums and squaredErrorSum over consecutive pieces give the very doubles of one pass', async () => {
+    const { gradientSums, squaredErrorSum } = await import('../../shared/linear.ts');
+    const wide = fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(Math.fround);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(wide, { minLength: 90, maxLength: 90 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }), (f, values, cuts) => {
+        const n = Math.floor(values.length / (f + 1));
+        const ds = Dataset.fromPacked(new Float32Array(values.slice(0, n * (f + 1))), f);
+        const idx = Uint32Array.from({ length: n }, (_, i) => n - 1 - i); // visited in reverse: indexing matters too
+        const p = new Float32Array(f + 1).map((_, j) => 0.5 - j * 0.25);
+        const one = new Float64Array(f + 1);
+        gradientSums(ds.x, ds.y, f, idx, 0, n, p, one);
+        const sumOne = squaredErrorSum(ds.x, ds.y, f, idx, 0, n, p, 0);
+        const pieces = new Float64Array(f + 1);
+        let sumPieces = 0;
+        for (let from = 0, k = 0; from < n; k++) {
+          const to = Math.min(n, from + cuts[k % cuts.length]);
+          gradientSums(ds.x, ds.y, f, idx, from, to, p, pieces);
+          sumPieces = squaredErrorSum(ds.x, ds.y, f, idx, from, to, p, sumPieces);
+          from = to;
+        }
+        expect(Array.from(pieces)).toEqual(Array.from(one));
+        expect(sumPieces).toBe(sumOne);
+      }),
+      { numRuns: 500 },
     );
   });
 });
