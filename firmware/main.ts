@@ -7,9 +7,10 @@
 import { resolveConfig, type TrainConfig } from '../shared/config.ts';
 import { Dataset, MAX_FEATURES } from '../shared/dataset.ts';
 import { PROTOCOL_VERSION, type ProtocolRecord } from '../shared/protocol.ts';
+import { bitsRecords } from '../shared/records.ts';
 import { Trainer } from '../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../shared/walks.ts';
-import { base64Decode, crc32, MAX_B64, type Command } from '../shared/wire.ts';
+import { chainCrcWord, crc32Words, MAX_B64, type Command } from '../shared/wire.ts';
 
 /** Samples the board holds: 1,024 × 8 features of float32 is 36 KB of the 180 KB heap. */
 const CAPACITY = 1024;
@@ -17,13 +18,16 @@ const CAPACITY = 1024;
 const SLICE_MS = 8;
 
 const dataset = new Dataset(CAPACITY, MAX_FEATURES);
-// One chunk's bytes, decoded in place; its float view reads the little-endian values.
+// One chunk's bytes, copied out of atob's answer into an aligned buffer that the word and float
+// views read (the RP2040 is little-endian, as the wire).
 const chunkBytes = new Uint8Array((MAX_B64 / 4) * 3);
+const chunkWords = new Uint32Array(chunkBytes.buffer);
 const chunkFloats = new Float32Array(chunkBytes.buffer);
 
-let expected = -1; // samples announced by `begin`; -1 before any upload
 let datasetCrc = 0;
-let complete = false;
+/** Kaluma's atob and btoa are not the web's: bytes in a Uint8Array, decoded and encoded natively (runtime-facts.md). */
+const atobBytes = atob as unknown as (b64: string) => Uint8Array;
+const btoaBytes = btoa as unknown as (bytes: Uint8Array) => string;
 // The last request answered with success: a resend of the same seq (its answer was lost) gets the
 // same answer again instead of running twice (appending a chunk twice, restarting a run).
 let lastSeq = -1;
@@ -38,6 +42,9 @@ let budget = 64;
 function emit(line: string): void {
   console.log(line);
 }
+
+/** Training and walk records leave with their float32 values as bits (shared/records.ts). */
+const records = bitsRecords(emit, btoaBytes);
 
 function send(r: ProtocolRecord): void {
   emit(JSON.stringify(r));
@@ -118,32 +125,29 @@ function command(seq: number, cmd: Command): void {
       if (!(n >= 1 && n <= CAPACITY && Math.floor(n) === n)) return fail(seq, 'capacity', 'the board holds 1 to ' + CAPACITY + ' samples, got ' + n);
       if (job && !job.finished) job.stop();
       job = null;
-      dataset.reset(f);
-      expected = n;
+      dataset.begin(n, f);
       datasetCrc = 0;
-      complete = false;
       return answer(seq, { type: 'ack', seq, op: 'begin', count: 0 });
     }
     case 'end':
-      if (expected < 0) return fail(seq, 'no_upload', 'no dataset upload in progress');
-      if (dataset.n !== expected) return fail(seq, 'count', 'received ' + dataset.n + ' of ' + expected + ' samples');
+      if (dataset.expected < 0) return fail(seq, 'no_upload', 'no dataset upload in progress');
+      if (!dataset.complete) return fail(seq, 'count', 'received ' + dataset.received + ' of ' + dataset.expected * (dataset.features + 1) + ' values');
       if (cmd.crc !== datasetCrc) return fail(seq, 'crc', 'dataset checksum ' + datasetCrc + ' does not match ' + cmd.crc);
-      complete = true;
       return answer(seq, { type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
     case 'config':
-      config = resolveConfig(cmd.config as Partial<TrainConfig>, complete ? dataset.features : 1);
+      config = resolveConfig(cmd.config as Partial<TrainConfig>, dataset.complete ? dataset.features : 1);
       return answer(seq, { type: 'ack', seq, op: 'config' });
     case 'start':
-      if (!complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
+      if (!dataset.complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
       if (!config) return fail(seq, 'no_config', 'no settings on the board: send them first');
       // Re-check the settings against this dataset (init-w must match its features).
       config = resolveConfig(config, dataset.features);
       answer(seq, { type: 'ack', seq, op: 'start' });
-      return startJob(new Trainer(dataset, config, emit, 'board'), 'training');
+      return startJob(new Trainer(dataset, config, records, 'board'), 'training');
     case 'walk': {
       const w = resolveWalk(cmd.walk as Partial<WalkConfig> & { fn: string });
       answer(seq, { type: 'ack', seq, op: 'walk' });
-      return startJob(new Walker(w, emit, 'board'), 'walking');
+      return startJob(new Walker(w, records, 'board'), 'walking');
     }
     case 'pause':
       if (timer !== null) clearTimeout(timer);
@@ -169,7 +173,7 @@ function command(seq: number, cmd: Command): void {
         seq,
         state: state(),
         epoch: job instanceof Trainer ? job.epoch : 0,
-        samples: complete ? dataset.n : 0,
+        samples: dataset.complete ? dataset.n : 0,
         features: dataset.features,
         heap: heap(),
         protocol: PROTOCOL_VERSION,
@@ -180,30 +184,43 @@ function command(seq: number, cmd: Command): void {
   }
 }
 
+/** Kaluma's native atob (bytes decoded outside the JavaScript heap) into chunkBytes; -1 if malformed or too long. */
+function decode(b64: string): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = atobBytes(b64);
+  } catch (_e) {
+    return -1;
+  }
+  if (bytes.length > chunkBytes.length) return -1;
+  chunkBytes.set(bytes);
+  return bytes.length;
+}
+
 function decodeCommand(b64: string): Command | null {
-  const n = base64Decode(b64, chunkBytes);
+  const n = decode(b64);
   if (n < 0) return null;
-  let json = '';
-  for (let i = 0; i < n; i++) json += String.fromCharCode(chunkBytes[i]);
-  const v = JSON.parse(json);
+  const v = JSON.parse(String.fromCharCode.apply(null, chunkBytes.subarray(0, n) as unknown as number[]));
   return v && typeof v === 'object' && typeof v.op === 'string' ? (v as Command) : null;
 }
 
 function data(seq: number, b64: string, crc: number): void {
-  if (expected < 0 || complete) return fail(seq, 'no_upload', 'no dataset upload in progress: send begin first');
-  const n = base64Decode(b64, chunkBytes);
+  if (dataset.expected < 0 || dataset.complete) return fail(seq, 'no_upload', 'no dataset upload in progress: send begin first');
+  const n = decode(b64);
   if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
-  const got = crc32(chunkBytes, n);
+  const words = n >> 2;
+  const got = crc32Words(chunkWords, words);
   if (got !== crc) return fail(seq, 'crc', 'chunk checksum ' + got + ' does not match ' + crc);
-  const values = n / 4;
-  for (let i = 0; i < values; i++) {
-    const v = chunkFloats[i];
-    if (v !== v || v === Infinity || v === -Infinity) return fail(seq, 'not_finite', 'value ' + i + ' of the chunk is not finite');
+  const values = chunkFloats.subarray(0, words);
+  // Native scans instead of a loop over the values: NaN wins Math.max, -Infinity wins Math.min.
+  if (!(Math.max.apply(null, values as unknown as number[]) < Infinity && Math.min.apply(null, values as unknown as number[]) > -Infinity)) {
+    return fail(seq, 'not_finite', 'a value of the chunk is not finite');
   }
-  if (dataset.n + values / (dataset.features + 1) > expected) return fail(seq, 'count', 'more samples than announced (' + expected + ')');
-  dataset.appendPacked(chunkFloats, 0, values);
-  datasetCrc = crc32(chunkBytes, n, datasetCrc);
-  answer(seq, { type: 'ack', seq, op: 'data', count: dataset.n, crc: got });
+  const total = dataset.expected * (dataset.features + 1);
+  if (dataset.received + words > total) return fail(seq, 'count', 'more values than announced (' + total + ')');
+  const count = dataset.write(values);
+  datasetCrc = chainCrcWord(datasetCrc, got);
+  answer(seq, { type: 'ack', seq, op: 'data', count, crc: got });
 }
 
 function guard(seq: number, f: () => void): void {

@@ -2,7 +2,7 @@
 // `compare` and `surface` run several such jobs and draw them together; each job's records also
 // go to its run file as they arrive and to any live sinks (the dashboard).
 import type { TrainConfig } from '../shared/config.ts';
-import { Dataset } from '../shared/dataset.ts';
+import { datasetFromPacked } from '../shared/dataset.ts';
 import { parseRecord, type ProtocolRecord } from '../shared/protocol.ts';
 import { Trainer } from '../shared/trainer.ts';
 import { Walker, type WalkConfig } from '../shared/walks.ts';
@@ -10,6 +10,7 @@ import type { BoardSession } from './board-session.ts';
 import type { CsvDataset } from './csv.ts';
 import { LinkClosedError } from './link/errors.ts';
 import { isRunRecord, RunFile } from './monitor/run-file.ts';
+import { textRecords } from '../shared/records.ts';
 
 export type Job = { kind: 'train'; config: TrainConfig } | { kind: 'walk'; walk: WalkConfig };
 
@@ -39,9 +40,9 @@ export function runOnDesktop(job: Job, data: CsvDataset | null, file: string | n
   try {
     if (job.kind === 'train') {
       if (!data) throw new Error('a training job needs a dataset');
-      new Trainer(Dataset.fromPacked(data.packed, data.features), job.config, out, 'desktop').run();
+      new Trainer(datasetFromPacked(data.packed, data.features), job.config, textRecords(out), 'desktop').run();
     } else {
-      new Walker(job.walk, out, 'desktop').run();
+      new Walker(job.walk, textRecords(out), 'desktop').run();
     }
   } finally {
     c.close();

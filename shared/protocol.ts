@@ -1,12 +1,22 @@
 // The line protocol: one JSON object per line, the same records from the board, from `host run`
-// and in run files. Float32 values are printed as the shortest decimal that reads back to the same
-// float32, so a record is both readable and bit-exact. Written for ES2019 and JerryScript: no
-// optional chaining, no Node APIs.
+// and in run files. In text (host run, run files) float32 values are printed as the shortest decimal
+// that reads back to the same float32, so a record is both readable and bit-exact. The board sends
+// its epoch, done and step records with their float32 values as base64 bits instead ("bits"): the
+// shortest-decimal search costs milliseconds a value in its interpreter, a native btoa almost
+// nothing, and the host turns such a record into the very same record (records.ts, parseRecord).
+// Written for ES2019 and JerryScript: no optional chaining, no Node APIs.
 
 import type { TrainConfig } from './config.ts';
+import { base64Decode } from './wire.ts';
 
-/** Bumped whenever a record or a command changes shape. The hello and start records carry it. */
-export const PROTOCOL_VERSION = 1;
+/** The most float32 values one board record carries: 8 weights, b, loss, val_loss, lr. */
+export const MAX_BITS_VALUES = 12;
+
+/**
+ * Bumped whenever a record or a command changes shape. The hello and start records carry it.
+ * 2: float32 bits in the board's epoch/done/step records; the upload's value stream and chained checksum.
+ */
+export const PROTOCOL_VERSION = 2;
 
 export type DoneReason = 'epochs' | 'early_stop' | 'diverged' | 'stopped';
 
@@ -123,7 +133,7 @@ export type RecordType = ProtocolRecord['type'];
 // weight): remembering the last few answers saves the digit search, which on a short epoch costs
 // as much as the training itself. 8 entries, 64 bytes of the board's heap.
 const MEMO = 8;
-const memoIn = new Float64Array(MEMO);
+const memoIn = /* @__PURE__ */ new Float64Array(MEMO);
 const memoOut: string[] = ['', '', '', '', '', '', '', ''];
 let memoNext = 0;
 
@@ -227,6 +237,7 @@ const DONE_REASONS = ['epochs', 'early_stop', 'diverged', 'stopped'];
 /** Checks a parsed value against the record schema; returns it typed, or null. */
 export function validateRecord(o: unknown): ProtocolRecord | null {
   if (!isObj(o) || !isStr(o.type)) return null;
+  if (o.bits !== undefined) return fromBits(o);
   switch (o.type) {
     case 'epoch':
       return isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && isNum(o.loss) && isNum(o.lr) && (o.val_loss === undefined || isNum(o.val_loss))
@@ -258,6 +269,53 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
     default:
       return null;
   }
+}
+
+// ---------------------------------------------------------------- float32 bits
+
+/** The float32 values of a record's "bits" (base64 of little-endian float32), or null if malformed. */
+export function decodeBits(b64: string): number[] | null {
+  if (b64.length > 4 * Math.ceil((4 * MAX_BITS_VALUES) / 3)) return null;
+  const scratch = new Float32Array(MAX_BITS_VALUES);
+  const n = base64Decode(b64, new Uint8Array(scratch.buffer));
+  if (n < 0 || n % 4 !== 0) return null;
+  const out: number[] = [];
+  // -0 reads as 0: the text form prints both as 0, and the two forms must give one record.
+  for (let i = 0; i < n / 4; i++) out.push(scratch[i] === 0 ? 0 : scratch[i]);
+  return out;
+}
+
+/**
+ * A board record with "bits" to the record it stands for (see records.ts for the layouts):
+ * epoch [w…, b, loss, val_loss or NaN, lr]; done [w…, b, loss or NaN]; step [x…, f or NaN].
+ */
+function fromBits(o: Record<string, unknown>): ProtocolRecord | null {
+  const v = isStr(o.bits) ? decodeBits(o.bits) : null;
+  if (v === null) return null;
+  const finite = (k: number) => isFinite(v[k]);
+  if (o.type === 'epoch') {
+    const nw = v.length - 4;
+    if (nw < 1) return null;
+    const val = v[nw + 2];
+    const r: Record<string, unknown> = { type: 'epoch', epoch: o.epoch, w: v.slice(0, nw), b: v[nw], loss: v[nw + 1] };
+    if (val === val) r.val_loss = val;
+    r.lr = v[nw + 3];
+    return validateRecord(r);
+  }
+  if (o.type === 'done') {
+    const nw = v.length - 2;
+    if (nw < 1) return null;
+    const r: Record<string, unknown> = { type: 'done', reason: o.reason, epoch: o.epoch, w: v.slice(0, nw), b: v[nw], loss: finite(nw + 1) ? v[nw + 1] : null };
+    if (o.best_epoch !== undefined) r.best_epoch = o.best_epoch;
+    if (o.message !== undefined) r.message = o.message;
+    return validateRecord(r);
+  }
+  if (o.type === 'step') {
+    const nx = v.length - 1;
+    if (nx < 1) return null;
+    return validateRecord({ type: 'step', step: o.step, x: v.slice(0, nx), f: finite(nx) ? v[nx] : null });
+  }
+  return null;
 }
 
 /**

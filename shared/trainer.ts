@@ -1,37 +1,45 @@
-// The training loop as a resumable state machine. `work(budget)` advances by about `budget`
-// sample-visits and returns, so the board can train in short setTimeout slices and still read
-// commands; the desktop calls `run()`. Everything is allocated in the constructor: an epoch or a
-// step allocates nothing but the record line it prints.
+// The training loop as a resumable state machine: the phases of an epoch, and nothing else.
+// `work(budget)` advances by about `budget` sample-visits and returns, so the board can train in
+// short setTimeout slices and still read commands; the desktop calls `run()`. The work inside a
+// phase is a kernel's (kernels/), the rules around it are units of their own: the split (split.ts),
+// standardization (standardize.ts), the curriculum (curriculum.ts), the gradient transforms
+// (transforms.ts), early stopping (early-stopping.ts) and the divergence guard (divergence.ts).
+// Everything is allocated in the constructor: an epoch allocates nothing but its record line.
 //
-// Order of one epoch e (1-based): lr ← schedule(e − 1); pick the pool (the curriculum's easiest
-// samples, or all training samples); shuffle it if asked; for each batch: mean gradient → gradient
-// noise → optimizer step; then evaluate the full training (and validation) loss and print the record.
+// One epoch e (from 1): lr ← schedule(e − 1); the pool (all training samples, or the curriculum's
+// easiest); its order (shuffled if asked); the batches, each a step; then the loss over the
+// training (and validation) samples at the epoch's parameters, and the record.
+//
+// Full-batch training in data order is fused: the loss pass of epoch e and the gradient pass of
+// epoch e + 1 visit the same samples at the same parameters, so one pass gives both (the same sums
+// in the same order as two passes: the records are identical, the board does a third less work).
 
 import { ConfigError, type TrainConfig } from './config.ts';
+import { curriculumPool, sortByDifficulty } from './curriculum.ts';
 import type { Dataset } from './dataset.ts';
-import { finishGradient, gradientSums, meanSquaredError, sgdPerSample, squaredErrorSum } from './linear.ts';
-import { getOptimizer, type Optimizer } from './optim/index.ts';
-import { PROTOCOL_VERSION, f32, formatDone, formatEpoch, type DoneReason, type StartRecord } from './protocol.ts';
+import { allFinite, divergenceReference, finite, lossDiverged, lowerRateAdvice } from './divergence.ts';
+import { initEarlyStopping, observeEpoch, restoreBest, type EarlyStopping } from './early-stopping.ts';
+import { fastKernels } from './kernels/fast.ts';
+import type { Kernels, TrainingState } from './kernels/types.ts';
+import { getOptimizer } from './optim/index.ts';
+import { PROTOCOL_VERSION, type DoneReason } from './protocol.ts';
 import { Random } from './random.ts';
+import type { RecordSink } from './records.ts';
 import { scheduledLr } from './schedule.ts';
+import { seededSplit } from './split.ts';
+import { fitStandardization, fromTheta, identityStandardization, toTheta, type Standardization } from './standardize.ts';
+import { initTransforms } from './transforms.ts';
 
 export type Source = 'desktop' | 'board';
 
-function finite(v: number): boolean {
-  return v === v && v !== Infinity && v !== -Infinity;
-}
-
-/** A loss this many times the reference (the larger of the starting loss and mean y²) has exploded. */
-export const DIVERGENCE_FACTOR = 1e4;
-/** An epoch that multiplies the loss by more than this, ending above the reference, is diverging. */
-export const JUMP_FACTOR = 10;
-
-type Phase = 'begin' | 'batches' | 'evaluate' | 'finished';
+type Phase = 'begin' | 'train' | 'evaluate' | 'finished';
 
 export class Trainer {
+  private readonly st: TrainingState;
+  private readonly kernels: Kernels;
+  private readonly std: Standardization;
+  private readonly rng: Random;
   private readonly f: number;
-  /** Parameters the optimizer updates: the weights, plus the bias when the model has one. */
-  private readonly np: number;
   private readonly nTrain: number;
   private readonly nVal: number;
   /** Training samples in base order (data order, or easy-to-hard under a curriculum). */
@@ -39,106 +47,90 @@ export class Trainer {
   private readonly valIdx: Uint32Array;
   /** This epoch's visiting order. */
   private readonly order: Uint32Array;
-  /** Parameters in the data's own units, [w…, b]: what records report and the loss is computed at. */
-  private readonly params: Float32Array;
-  /** Parameters the optimizer sees: the same array, or standardized-space ones when standardizing. */
-  private readonly theta: Float32Array;
-  private readonly grad: Float32Array;
-  private readonly bestParams: Float32Array;
-  private readonly bestTheta: Float32Array;
+  /** trainIdx is 0, 1, 2, …: kernels read the samples directly, without the index list. */
+  private readonly trainDirect: boolean;
+  /** So is every epoch's order. */
+  private readonly orderDirect: boolean;
+  /** The loss pass also sums the next epoch's full-batch gradient (see the header). */
+  private readonly fused: boolean;
+  private readonly early: EarlyStopping | null;
+  /** The parameters of the last record: what a diverged run reports. */
   private readonly lastGood: Float32Array;
-  /** Standardization: x′ = (x − mean) / scale, fitted on the training split. */
-  private readonly mean: Float64Array;
-  private readonly scale: Float64Array;
-  private readonly optimizer: Optimizer<unknown>;
-  private readonly optState: unknown;
-  private readonly rng: Random;
-
-  /** Gradient sums of the batch in progress: a batch may span many time slices on the board. */
-  private readonly acc: Float64Array;
-  private batchStart = 0;
-  private batchEnd = 0;
-  private inBatch = false;
-  /** The loss pass in progress: samples [0, nTrain) are training, [nTrain, nTrain + nVal) validation. */
-  private evalPos = 0;
-  private trainSum = 0;
-  private valSum = 0;
 
   private phase: Phase = 'begin';
   private paused = false;
   private epochNo = 0;
   private pos = 0;
   private pool = 0;
-  private batchSize = 0;
   private lr: number;
-  private steps = 0;
+  /** The loss pass in progress: samples [0, nTrain) are training, [nTrain, nTrain + nVal) validation. */
+  private evalPos = 0;
+  private trainSum = 0;
+  private valSum = 0;
   private reference = 0;
   private lastLoss = NaN;
   private lastGoodLoss = NaN;
-  private bestMonitor = Infinity;
-  private bestLoss = NaN;
-  private bestEpoch = 0;
-  private wait = 0;
-  /** Per-sample plain SGD in the data's own units: one fused loop instead of gradient + optimizer. */
-  private readonly fused: boolean;
+  /** The loss early stopping watches, of the last record: validation, or training without a split. */
+  private monitored = NaN;
 
   constructor(
     private readonly ds: Dataset,
     private readonly cfg: TrainConfig,
-    private readonly out: (line: string) => void,
+    private readonly sink: RecordSink,
     private readonly source: Source = 'desktop',
+    /** The kernel set: the generated fast one, or referenceKernels (kernels/reference.ts) for checking it. */
+    kernels: (st: TrainingState) => Kernels = fastKernels,
   ) {
     const n = ds.n;
     const f = ds.features;
     if (n < 1) throw new RangeError('the dataset is empty');
     this.f = f;
-    this.np = cfg.bias ? f + 1 : f;
     this.rng = new Random(cfg.seed);
     this.lr = cfg.lr;
 
-    // Seeded validation split; both halves keep data order.
     this.nVal = cfg.valSplit > 0 ? Math.max(1, Math.floor(n * cfg.valSplit)) : 0;
     this.nTrain = n - this.nVal;
     if (this.nTrain < 1) throw new ConfigError('val-split', cfg.valSplit + ' of ' + n + ' samples leaves none to train on; use a smaller fraction or more data');
     this.order = new Uint32Array(n);
     this.trainIdx = new Uint32Array(this.nTrain);
     this.valIdx = new Uint32Array(Math.max(1, this.nVal));
-    this.split();
+    seededSplit(n, this.nVal, this.rng, this.trainIdx, this.valIdx, this.order);
 
-    this.mean = new Float64Array(f);
-    this.scale = new Float64Array(f).fill(1);
-    if (cfg.standardize) this.fitStandardization();
-    if (cfg.curriculum) this.sortByDifficulty();
+    this.std = identityStandardization(f);
+    if (cfg.standardize) fitStandardization(this.std, ds.x, f, this.trainIdx, this.nTrain, cfg.bias);
+    if (cfg.curriculum) sortByDifficulty(this.trainIdx, this.nTrain, ds.x, f, this.std.mean, this.std.scale, n);
+    this.trainDirect = this.nVal === 0 && !cfg.curriculum;
+    this.orderDirect = this.trainDirect && !cfg.shuffle;
+    this.fused = (cfg.batch === 0 || cfg.batch >= this.nTrain) && !cfg.shuffle && !cfg.curriculum && !cfg.standardize;
 
-    this.params = new Float32Array(f + 1);
-    for (let j = 0; j < f; j++) this.params[j] = cfg.initW.length === 1 ? cfg.initW[0] : cfg.initW[j];
-    this.params[f] = cfg.bias ? cfg.initB : 0;
-    this.theta = cfg.standardize ? new Float32Array(f + 1) : this.params;
-    if (cfg.standardize) this.toTheta();
-    this.grad = new Float32Array(f + 1);
-    this.acc = new Float64Array(f + 1);
-    this.bestParams = new Float32Array(f + 1);
-    this.bestTheta = new Float32Array(f + 1);
+    const params = new Float32Array(f + 1);
+    for (let j = 0; j < f; j++) params[j] = cfg.initW.length === 1 ? cfg.initW[0] : cfg.initW[j];
+    params[f] = cfg.bias ? cfg.initB : 0;
+    const theta = cfg.standardize ? new Float32Array(f + 1) : params;
+    if (cfg.standardize) toTheta(this.std, f, params, theta);
+    const optimizer = getOptimizer(cfg.optimizer);
+    this.st = {
+      x: ds.x,
+      y: ds.y,
+      f,
+      bias: cfg.bias,
+      np: cfg.bias ? f + 1 : f,
+      theta,
+      params,
+      mean: this.std.mean,
+      scale: this.std.scale,
+      acc: new Float64Array(f + 1),
+      grad: new Float64Array(f + 1),
+      batchSize: 1,
+      inBatch: 0,
+      optimizer,
+      opt: optimizer.init(f + 1, cfg),
+      cfg,
+      transforms: initTransforms(cfg, optimizer, this.rng),
+    };
+    this.kernels = kernels(this.st);
+    this.early = cfg.patience > 0 ? initEarlyStopping(cfg.patience, cfg.minDelta, f + 1) : null;
     this.lastGood = new Float32Array(f + 1);
-    this.optimizer = getOptimizer(cfg.optimizer);
-    this.optState = this.optimizer.init(f + 1, cfg);
-    this.fused = cfg.batch === 1 && (cfg.optimizer === 'sgd' || cfg.optimizer === 'momentum' || cfg.optimizer === 'nesterov') &&
-      cfg.momentum === 0 && cfg.weightDecay === 0 && cfg.bias && !cfg.standardize && cfg.noiseEta === 0;
-  }
-
-  private sgdRun(budget: number): number {
-    const from = this.pos;
-    const to = Math.min(this.pool, from + Math.max(1, budget));
-    const done = sgdPerSample(this.ds.x, this.ds.y, this.f, this.order, from, to, this.params, this.lr);
-    this.steps += done;
-    this.pos = from + done;
-    if (done < to - from || !this.paramsFinite()) {
-      this.lastLoss = NaN;
-      this.diverged('the parameters became infinite or NaN at step ' + this.steps);
-      return done;
-    }
-    if (this.pos >= this.pool) this.startEvaluation();
-    return done;
   }
 
   get epoch(): number {
@@ -172,11 +164,14 @@ export class Trainer {
   stop(): void {
     if (this.finished) return;
     if (this.phase === 'begin') this.begin();
-    // Mid-epoch, the last completed epoch is the one before; the parameters are the current ones
-    // (a batch in progress has not been applied).
-    if (this.phase === 'batches') this.epochNo--;
-    this.inBatch = false;
-    this.lastLoss = this.trainLoss();
+    if (this.phase === 'train') {
+      // Mid-epoch, the last completed epoch is the one before; a batch in progress is dropped.
+      this.epochNo--;
+      this.st.inBatch = 0;
+      this.st.acc.fill(0);
+      this.toParams();
+    }
+    this.lastLoss = Math.fround(this.kernels.loss(this.trainDirect ? null : this.trainIdx, 0, this.nTrain, 0) / this.nTrain);
     this.finish('stopped', '');
   }
 
@@ -186,8 +181,8 @@ export class Trainer {
       if (this.phase === 'begin') {
         this.begin();
         left -= 1;
-      } else if (this.phase === 'batches') {
-        left -= this.fused ? this.sgdRun(left) : this.batchWork(left);
+      } else if (this.phase === 'train') {
+        left -= this.trainWork(left);
       } else {
         left -= this.evalWork(left);
       }
@@ -198,101 +193,43 @@ export class Trainer {
 
   private begin(): void {
     const c = this.cfg;
-    const start: StartRecord = {
-      type: 'start',
-      protocol: PROTOCOL_VERSION,
-      source: this.source,
-      config: c,
-      samples: this.ds.n,
-      features: this.f,
-      train: this.nTrain,
-      val: this.nVal,
-    };
-    this.out(JSON.stringify(start));
+    this.sink.start({ type: 'start', protocol: PROTOCOL_VERSION, source: this.source, config: c, samples: this.ds.n, features: this.f, train: this.nTrain, val: this.nVal });
     this.startEvaluation();
-  }
-
-  /** Epoch 0: the starting parameters' record, and the scale that divergence is judged against. */
-  private initial(loss: number, val: number): void {
-    if (!finite(loss) || !finite(val)) {
-      this.lastLoss = NaN;
-      this.finish('diverged', 'the loss at the starting parameters is not a finite float32: scale the data down, use --standardize, or give a smaller --init-w');
-      return;
-    }
-    let meanSqY = 0;
-    for (let k = 0; k < this.nTrain; k++) {
-      const yi = this.ds.y[this.trainIdx[k]];
-      meanSqY += yi * yi;
-    }
-    this.reference = Math.max(loss, meanSqY / this.nTrain, 1e-30);
-    this.record(loss, val);
-    this.startEpoch();
   }
 
   private startEpoch(): void {
     const c = this.cfg;
     this.epochNo++;
     this.lr = scheduledLr(c, this.epochNo - 1);
-    const nt = this.nTrain;
-    this.pool = c.curriculum && c.curriculumEpochs > 0 ? Math.ceil((nt * Math.min(1, this.epochNo / c.curriculumEpochs)) - 1e-9) : nt;
-    if (this.pool < 1) this.pool = 1;
+    if (this.fused) {
+      // The loss pass just summed this step's gradient over every training sample.
+      this.kernels.step(this.nTrain, this.lr);
+      if (this.thetaFinite()) this.startEvaluation();
+      return;
+    }
+    this.pool = c.curriculum ? curriculumPool(this.epochNo, this.nTrain, c.curriculumEpochs) : this.nTrain;
     // Without shuffling the order never changes: copy it once, not every epoch.
-    if (c.shuffle || this.epochNo === 1 || c.curriculum) {
+    if (!this.orderDirect && (c.shuffle || this.epochNo === 1 || c.curriculum)) {
       for (let k = 0; k < this.pool; k++) this.order[k] = this.trainIdx[k];
       if (c.shuffle) this.rng.shuffle(this.order, this.pool);
     }
-    this.batchSize = c.batch === 0 ? this.pool : Math.min(c.batch, this.pool);
+    this.st.batchSize = c.batch === 0 ? this.pool : Math.min(c.batch, this.pool);
     this.pos = 0;
-    this.phase = 'batches';
+    this.phase = 'train';
   }
 
-  /**
-   * Up to `budget` samples of the batch in progress; at the batch's end, the optimizer step.
-   * Returns the samples visited. The sums carry over between calls in the order of one pass, so
-   * a batch split across slices gives exactly the gradient of the whole.
-   */
-  private batchWork(budget: number): number {
-    if (!this.inBatch) {
-      this.inBatch = true;
-      this.batchStart = this.pos;
-      this.batchEnd = Math.min(this.pos + this.batchSize, this.pool);
-      this.acc.fill(0);
-    }
+  /** Up to `budget` samples of this epoch's batches; returns the samples visited. */
+  private trainWork(budget: number): number {
     const from = this.pos;
-    const to = Math.min(this.batchEnd, from + Math.max(1, budget));
-    gradientSums(this.ds.x, this.ds.y, this.f, this.order, from, to, this.params, this.acc);
+    const to = Math.min(this.pool, from + Math.max(1, budget));
+    this.kernels.train(this.orderDirect ? null : this.order, from, to, this.pool, this.lr);
     this.pos = to;
-    if (to === this.batchEnd) {
-      this.inBatch = false;
-      finishGradient(this.acc, this.f, this.batchEnd - this.batchStart, this.grad);
-      this.applyStep();
+    if (!this.thetaFinite()) return to - from;
+    if (to === this.pool) {
+      this.toParams();
+      this.startEvaluation();
     }
     return to - from;
-  }
-
-  /** The optimizer step with the batch's mean gradient in this.grad. */
-  private applyStep(): void {
-    const f = this.f;
-    const g = this.grad;
-    if (this.cfg.standardize) {
-      // Chain rule through x′ = (x − mean)/scale: ∂L/∂θⱼ = (∂L/∂wⱼ − meanⱼ·∂L/∂b)/scaleⱼ, ∂L/∂θ_b = ∂L/∂b.
-      for (let j = 0; j < f; j++) g[j] = Math.fround((g[j] - this.mean[j] * g[f]) / this.scale[j]);
-    }
-    if (this.cfg.noiseEta > 0) {
-      // Annealed Gaussian noise (Neelakantan et al. 2015): variance η / (1 + t)^γ at step t.
-      const sd = Math.sqrt(this.cfg.noiseEta / Math.pow(1 + this.steps, this.cfg.noiseGamma));
-      for (let j = 0; j < this.np; j++) g[j] = Math.fround(g[j] + sd * this.rng.gauss());
-      if (!this.cfg.bias) g[f] = 0;
-    }
-    this.optimizer.update(this.theta, g, this.np, this.optState, this.cfg, this.lr);
-    if (this.cfg.standardize) this.fromTheta();
-    this.steps++;
-    if (!this.paramsFinite()) {
-      this.lastLoss = NaN;
-      this.diverged('the parameters became infinite or NaN at step ' + this.steps);
-      return;
-    }
-    if (this.pos >= this.pool) this.startEvaluation();
   }
 
   private startEvaluation(): void {
@@ -308,35 +245,42 @@ export class Trainer {
    * those of one pass.
    */
   private evalWork(budget: number): number {
-    const { x, y } = this.ds;
     const nt = this.nTrain;
     const total = nt + this.nVal;
-    let left = Math.max(1, budget);
     const start = this.evalPos;
+    const end = Math.min(total, start + Math.max(1, budget));
     if (this.evalPos < nt) {
-      const to = Math.min(nt, this.evalPos + left);
-      this.trainSum = squaredErrorSum(x, y, this.f, this.trainIdx, this.evalPos, to, this.params, this.trainSum);
-      left -= to - this.evalPos;
+      const to = Math.min(nt, end);
+      const idx = this.trainDirect ? null : this.trainIdx;
+      this.trainSum = this.fused ? this.kernels.lossAndSums(idx, this.evalPos, to, this.trainSum) : this.kernels.loss(idx, this.evalPos, to, this.trainSum);
       this.evalPos = to;
     }
-    if (this.evalPos >= nt && this.evalPos < total && left > 0) {
-      const from = this.evalPos - nt;
-      const to = Math.min(this.nVal, from + left);
-      this.valSum = squaredErrorSum(x, y, this.f, this.valIdx, from, to, this.params, this.valSum);
-      this.evalPos = nt + to;
+    if (this.evalPos >= nt && this.evalPos < end) {
+      this.valSum = this.kernels.loss(this.valIdx, this.evalPos - nt, end - nt, this.valSum);
+      this.evalPos = end;
     }
-    const visited = this.evalPos - start;
-    if (this.evalPos >= total) {
+    if (this.evalPos === total) {
       const loss = Math.fround(this.trainSum / nt);
       const val = this.nVal > 0 ? Math.fround(this.valSum / this.nVal) : 0;
       if (this.epochNo === 0) this.initial(loss, val);
       else this.endEpoch(loss, val);
     }
-    return visited;
+    return end - start;
+  }
+
+  /** Epoch 0: the starting parameters' record, and the scale that divergence is judged against. */
+  private initial(loss: number, val: number): void {
+    if (!finite(loss) || !finite(val)) {
+      this.lastLoss = NaN;
+      this.finish('diverged', 'the loss at the starting parameters is not a finite float32: scale the data down, use --standardize, or give a smaller --init-w');
+      return;
+    }
+    this.reference = divergenceReference(loss, this.ds.y, this.trainIdx, this.nTrain);
+    this.record(loss, val);
+    this.startEpoch();
   }
 
   private endEpoch(loss: number, val: number): void {
-    const c = this.cfg;
     if (!finite(loss) || !finite(val)) {
       // Never print a record that is not a number.
       this.diverged('the ' + (finite(loss) ? 'validation ' : '') + 'loss overflowed float32 in epoch ' + this.epochNo);
@@ -344,152 +288,59 @@ export class Trainer {
     }
     const previous = this.lastLoss;
     this.record(loss, val);
-    if (!(loss <= DIVERGENCE_FACTOR * this.reference)) {
-      this.diverged('the loss reached ' + f32(loss) + ', over ' + DIVERGENCE_FACTOR + ' times its starting scale ' + f32(this.reference));
+    const problem = lossDiverged(loss, previous, this.reference, this.epochNo);
+    if (problem) {
+      this.diverged(problem);
       return;
     }
-    if (loss > JUMP_FACTOR * previous && loss > this.reference) {
-      // Caught in the first epoch that explodes: a step too large overshoots by more each time.
-      this.diverged('the loss jumped from ' + f32(previous) + ' to ' + f32(loss) + ' in epoch ' + this.epochNo);
-      return;
-    }
-    if (c.patience > 0) {
-      const monitored = this.nVal > 0 ? val : loss;
-      if (monitored < this.bestMonitor - c.minDelta) {
-        this.keepBest(monitored, loss);
-      } else if (++this.wait >= c.patience) {
-        this.params.set(this.bestParams);
-        if (this.theta !== this.params) this.theta.set(this.bestTheta);
-        this.lastLoss = this.bestLoss;
-        this.finish('early_stop', 'no improvement of the ' + (this.nVal > 0 ? 'validation' : 'training') + ' loss for ' + c.patience + ' epochs; restored epoch ' + this.bestEpoch);
-        return;
-      }
-    }
-    if (this.epochNo >= c.epochs) this.finish('epochs', '');
+    if (this.early && this.stopEarly()) return;
+    if (this.epochNo >= this.cfg.epochs) this.finish('epochs', '');
     else this.startEpoch();
   }
 
-  /** Prints the epoch record for the current parameters (both losses finite; val NaN without a split). */
+  /** Prints the epoch record for the current parameters, and hands the epoch to early stopping. */
   private record(loss: number, val: number): void {
+    const p = this.st.params;
     this.lastLoss = loss;
-    this.out(formatEpoch(this.epochNo, this.params, this.f, this.params[this.f], loss, this.nVal > 0 ? val : NaN, this.lr));
-    this.lastGood.set(this.params);
+    this.sink.epoch(this.epochNo, p, this.f, p[this.f], loss, this.nVal > 0 ? val : NaN, this.lr);
+    this.lastGood.set(p);
     this.lastGoodLoss = loss;
-    if (this.epochNo === 0 && this.cfg.patience > 0) this.keepBest(this.nVal > 0 ? val : loss, loss);
+    if (this.early && this.epochNo === 0) observeEpoch(this.early, 0, this.nVal > 0 ? val : loss, loss, p, this.st.theta);
+    this.monitored = this.nVal > 0 ? val : loss;
   }
 
-  private keepBest(monitored: number, loss: number): void {
-    this.bestMonitor = monitored;
-    this.bestLoss = loss;
-    this.bestEpoch = this.epochNo;
-    this.bestParams.set(this.params);
-    this.bestTheta.set(this.theta);
-    this.wait = 0;
+  /** Early stopping's verdict on the epoch just recorded; restores the best parameters when it ends the run. */
+  private stopEarly(): boolean {
+    const e = this.early as EarlyStopping;
+    if (!observeEpoch(e, this.epochNo, this.monitored, this.lastLoss, this.st.params, this.st.theta)) return false;
+    this.lastLoss = restoreBest(e, this.st.params, this.st.theta);
+    this.finish('early_stop', 'no improvement of the ' + (this.nVal > 0 ? 'validation' : 'training') + ' loss for ' + e.patience + ' epochs; restored epoch ' + e.bestEpoch);
+    return true;
+  }
+
+  /** After a kernel: false (and the run ends) when a parameter is no longer finite. */
+  private thetaFinite(): boolean {
+    if (allFinite(this.st.theta, this.st.np)) return true;
+    this.lastLoss = NaN;
+    this.diverged('the parameters became infinite or NaN in epoch ' + this.epochNo);
+    return false;
   }
 
   private diverged(what: string): void {
     // Report the last parameters that were still finite rather than stream NaN.
-    this.params.set(this.lastGood);
+    this.st.params.set(this.lastGood);
     this.lastLoss = this.lastGoodLoss;
-    const lr = f32(this.lr);
-    const smaller = f32(this.lr / 10);
-    this.finish('diverged', what + ': the learning rate ' + lr + ' is too high for this data; try --lr ' + smaller + ' or smaller');
+    this.finish('diverged', what + lowerRateAdvice(this.lr));
   }
 
   private finish(reason: DoneReason, message: string): void {
-    const f = this.f;
+    const p = this.st.params;
     this.phase = 'finished';
-    this.out(formatDone(reason, this.epochNo, this.params, f, this.params[f], this.lastLoss, this.cfg.patience > 0 ? this.bestEpoch : -1, message));
+    this.sink.done(reason, this.epochNo, p, this.f, p[this.f], this.lastLoss, this.early ? this.early.bestEpoch : -1, message);
   }
 
-  // ------------------------------------------------------------------ helpers
-
-  private trainLoss(): number {
-    return meanSquaredError(this.ds.x, this.ds.y, this.f, this.trainIdx, 0, this.nTrain, this.params);
-  }
-
-  private paramsFinite(): boolean {
-    for (let j = 0; j <= this.f; j++) if (!finite(this.theta[j])) return false;
-    return true;
-  }
-
-  /** Seeded split: a shuffled permutation's first nVal samples validate, the rest train; both sorted. */
-  private split(): void {
-    const n = this.ds.n;
-    const order = this.order;
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (this.nVal === 0) {
-      this.trainIdx.set(order.subarray(0, n));
-      return;
-    }
-    this.rng.shuffle(order, n);
-    // Mark the validation samples in the top bit, then collect both halves in data order.
-    for (let k = 0; k < this.nVal; k++) order[order[k] & 0x7fffffff] |= 0x80000000;
-    let t = 0;
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      if (order[i] & 0x80000000) this.valIdx[v++] = i;
-      else this.trainIdx[t++] = i;
-    }
-  }
-
-  private fitStandardization(): void {
-    const { x } = this.ds;
-    const f = this.f;
-    const nt = this.nTrain;
-    for (let j = 0; j < f; j++) {
-      let m = 0;
-      if (this.cfg.bias) {
-        for (let k = 0; k < nt; k++) m += x[this.trainIdx[k] * f + j];
-        m /= nt;
-      }
-      // Without a bias the model cannot absorb a shift, so only scale (by the root mean square).
-      let s = 0;
-      for (let k = 0; k < nt; k++) {
-        const d = x[this.trainIdx[k] * f + j] - m;
-        s += d * d;
-      }
-      s = Math.sqrt(s / nt);
-      this.mean[j] = m;
-      this.scale[j] = s > 0 ? s : 1;
-    }
-  }
-
-  /** Curriculum, easy to hard: difficulty is the squared length of the (standardized) feature vector. */
-  private sortByDifficulty(): void {
-    const { x } = this.ds;
-    const f = this.f;
-    const d = new Float64Array(this.ds.n);
-    for (let k = 0; k < this.nTrain; k++) {
-      const i = this.trainIdx[k];
-      let s = 0;
-      for (let j = 0; j < f; j++) {
-        const z = (x[i * f + j] - this.mean[j]) / this.scale[j];
-        s += z * z;
-      }
-      d[i] = s;
-    }
-    this.trainIdx.sort((a, b) => d[a] - d[b] || a - b);
-  }
-
-  private toTheta(): void {
-    const f = this.f;
-    let b = this.params[f];
-    for (let j = 0; j < f; j++) {
-      this.theta[j] = Math.fround(this.params[j] * this.scale[j]);
-      b += this.params[j] * this.mean[j];
-    }
-    this.theta[f] = Math.fround(b);
-  }
-
-  private fromTheta(): void {
-    const f = this.f;
-    let b = this.theta[f];
-    for (let j = 0; j < f; j++) {
-      const w = this.theta[j] / this.scale[j];
-      this.params[j] = Math.fround(w);
-      b -= w * this.mean[j];
-    }
-    this.params[f] = Math.fround(b);
+  /** The parameters in data units from θ, when they are not the same array. */
+  private toParams(): void {
+    if (this.st.theta !== this.st.params) fromTheta(this.std, this.f, this.st.theta, this.st.params, this.cfg.bias);
   }
 }

@@ -4,8 +4,10 @@
 // the plotting range. ES2019 only: this runs on the board too.
 
 import { defaultConfig, OPTIMIZERS, type OptimizerName, type OptimizerOptions, ConfigError } from './config.ts';
-import { getOptimizer, type Optimizer } from './optim/index.ts';
-import { PROTOCOL_VERSION, formatDone, formatStep, type WalkStartRecord } from './protocol.ts';
+import { getOptimizer, type AnyOptimizer } from './optim/index.ts';
+import { PROTOCOL_VERSION, type WalkStartRecord } from './protocol.ts';
+import type { RecordSink } from './records.ts';
+import { weightDecay, type DecayState } from './transforms.ts';
 import type { Source } from './trainer.ts';
 
 export interface WalkFunction {
@@ -15,7 +17,7 @@ export interface WalkFunction {
   formula: string;
   f(x: number, y: number): number;
   /** Writes the gradient at (x, y) into g[0..dims). */
-  grad(x: number, y: number, g: Float32Array): void;
+  grad(x: number, y: number, g: Float64Array): void;
   start: number[];
   lr: number;
   steps: number;
@@ -197,27 +199,30 @@ const ESCAPE = 1e6;
 export class Walker {
   private readonly fn: WalkFunction;
   private readonly p: Float32Array;
-  private readonly g: Float32Array;
+  /** The gradient, in double as in training (optim/types.ts). */
+  private readonly g: Float64Array;
   /** The point before the latest step: what a diverged walk reports instead of NaN. */
   private readonly prev: Float32Array;
-  private readonly optimizer: Optimizer<unknown>;
-  private readonly state: unknown;
+  private readonly optimizer: AnyOptimizer;
+  private readonly state: object;
+  private readonly decay: DecayState | null;
   private k = -1;
   private done = false;
   private paused = false;
 
   constructor(
     private readonly cfg: WalkConfig,
-    private readonly out: (line: string) => void,
+    private readonly sink: RecordSink,
     private readonly source: Source = 'desktop',
   ) {
     this.fn = WALK_FUNCTIONS[cfg.fn];
     this.p = new Float32Array(this.fn.dims);
     for (let i = 0; i < this.fn.dims; i++) this.p[i] = cfg.start[i];
-    this.g = new Float32Array(this.fn.dims);
+    this.g = new Float64Array(this.fn.dims);
     this.prev = new Float32Array(this.fn.dims);
     this.optimizer = getOptimizer(cfg.optimizer);
     this.state = this.optimizer.init(this.fn.dims, cfg);
+    this.decay = cfg.weightDecay !== 0 && !this.optimizer.decoupledDecay ? { lambda: cfg.weightDecay } : null;
   }
 
   get finished(): boolean {
@@ -253,14 +258,14 @@ export class Walker {
       if (this.k < 0) {
         const c = this.cfg;
         const head: WalkStartRecord = { type: 'walk', protocol: PROTOCOL_VERSION, source: this.source, fn: c.fn, optimizer: c.optimizer, lr: c.lr, start: c.start, steps: c.steps };
-        this.out(JSON.stringify(head));
+        this.sink.start(head);
         this.k = 0;
-        this.out(formatStep(0, this.p, this.fn.dims, this.value()));
+        this.sink.step(0, this.p, this.fn.dims, this.value());
         continue;
       }
       const dims = this.fn.dims;
       this.fn.grad(this.p[0], dims > 1 ? this.p[1] : 0, this.g);
-      for (let i = 0; i < dims; i++) this.g[i] = Math.fround(this.g[i]);
+      if (this.decay) weightDecay.update(this.g, this.p, dims, this.decay);
       this.prev.set(this.p);
       this.optimizer.update(this.p, this.g, dims, this.state, this.cfg, this.cfg.lr);
       this.k++;
@@ -272,7 +277,7 @@ export class Walker {
         this.finish('diverged', 'the walk left the plot after ' + this.k + ' steps: the learning rate ' + this.cfg.lr + ' is too high; try a smaller --lr');
         return;
       }
-      this.out(formatStep(this.k, this.p, dims, v));
+      this.sink.step(this.k, this.p, dims, v);
       if (this.k >= this.cfg.steps) this.finish('epochs', '');
     }
   }
@@ -281,6 +286,6 @@ export class Walker {
   private finish(reason: 'epochs' | 'diverged' | 'stopped', message: string): void {
     this.done = true;
     if (this.k < 0) this.k = 0;
-    this.out(formatDone(reason, this.k, this.p, this.fn.dims, 0, this.value(), -1, message));
+    this.sink.done(reason, this.k, this.p, this.fn.dims, 0, this.value(), -1, message);
   }
 }

@@ -5,6 +5,7 @@
 // the protocol and the firmware's slicing, not the RP2040.
 import type { BuildResult } from '../build/firmware.ts';
 import { syntheticDataset } from './data.ts';
+import { packedRows } from '../../shared/dataset.ts';
 
 export interface BoardBench {
   available: true;
@@ -54,7 +55,7 @@ export async function benchBoard(firmware: BuildResult, log: (msg: string) => vo
     log('virtual Pico: uploading');
     const ds = syntheticDataset(UPLOAD_SAMPLES, 1);
     t0 = performance.now();
-    const count = await link.uploadDataset(ds.packed(), 1);
+    const count = await link.uploadDataset(packedRows(ds), 1);
     const uploadMs = performance.now() - t0;
     if (count !== UPLOAD_SAMPLES) throw new Error(`the board holds ${count} samples after the upload`);
 

@@ -1,6 +1,6 @@
 // The benchmark's data: y = w·x + b + noise with known w and b, seeded, so every run and every
 // contender trains on the very same float32 samples.
-import { Dataset } from '../../shared/dataset.ts';
+import { Dataset, datasetFromPacked } from '../../shared/dataset.ts';
 import { Random } from '../../shared/random.ts';
 
 export const TRUE_W = [2, -3, 1.5, 0.5, -1, 0.25, -0.75, 1];
@@ -19,5 +19,5 @@ export function syntheticDataset(samples: number, features: number, seed = 7): D
     }
     packed[i * (features + 1) + features] = y + 0.1 * rng.gauss();
   }
-  return Dataset.fromPacked(packed, features);
+  return datasetFromPacked(packed, features);
 }

@@ -3,6 +3,7 @@
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
 import type { Dataset } from '../../shared/dataset.ts';
 import { Trainer } from '../../shared/trainer.ts';
+import { textRecords } from '../../shared/records.ts';
 
 export interface Job {
   /** 1 = per-sample SGD, 0 = full-batch GD. */
@@ -25,10 +26,10 @@ export interface EngineResult {
 export function engineTrain(ds: Dataset, job: Job, epochs: number): EngineResult {
   let records = 0;
   let lastLine = '';
-  const trainer = new Trainer(ds, jobConfig(job, epochs, ds.features), (line) => {
+  const trainer = new Trainer(ds, jobConfig(job, epochs, ds.features), textRecords((line) => {
     records++;
     lastLine = line;
-  });
+  }));
   trainer.run();
   const done = JSON.parse(lastLine) as { w: number[]; b: number };
   return { w: done.w, b: done.b, records, lastLine };
@@ -37,9 +38,9 @@ export function engineTrain(ds: Dataset, job: Job, epochs: number): EngineResult
 /** The same, without parsing the result: what the timed repetitions run. */
 export function engineRun(ds: Dataset, job: Job, epochs: number): number {
   let records = 0;
-  const trainer = new Trainer(ds, jobConfig(job, epochs, ds.features), () => {
+  const trainer = new Trainer(ds, jobConfig(job, epochs, ds.features), textRecords(() => {
     records++;
-  });
+  }));
   trainer.run();
   if (records !== epochs + 3) throw new Error(`the engine printed ${records} records for ${epochs} epochs`);
   return epochs * ds.n;

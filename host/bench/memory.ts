@@ -4,10 +4,11 @@
 // (the Trainer's theta is its params unless it standardizes). Object headers, strings and the
 // config object are not counted: on the board they are a few hundred bytes beside the arrays.
 import type { TrainConfig } from '../../shared/config.ts';
-import { Dataset } from '../../shared/dataset.ts';
+import { Dataset, packedRows, appendPacked } from '../../shared/dataset.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { syntheticDataset } from './data.ts';
 import { jobConfig } from './engine.ts';
+import { textRecords } from '../../shared/records.ts';
 
 export interface ArrayItem {
   /** Where it hangs: owner.property[.property…]. */
@@ -55,8 +56,8 @@ export function typedArraysOf(root: object, name: string, exclude: Set<object>, 
 
 /** Dataset + Trainer + optimizer state for one dataset and config; owners are reported separately. */
 export function engineMemory(label: string, ds: Dataset, cfg: TrainConfig): MemoryReport {
-  const trainer = new Trainer(ds, cfg, () => undefined);
-  const optState = (trainer as unknown as { optState: object }).optState;
+  const trainer = new Trainer(ds, cfg, textRecords(() => undefined));
+  const optState = (trainer as unknown as { st: { opt: object } }).st.opt;
   const seenObjects = new Set<object>();
   const seenBuffers = new Set<ArrayBufferLike>();
   // Config and dataset are not the trainer's own; the optimizer state is counted under its own name.
@@ -83,8 +84,8 @@ export function memoryReports(): MemoryReport[] {
   const desktop = syntheticDataset(MEMORY_SAMPLES, MEMORY_FEATURES);
   const board = new Dataset(1024, 8);
   board.reset(MEMORY_FEATURES);
-  const packed = desktop.packed();
-  board.appendPacked(packed, 0, packed.length);
+  const packed = packedRows(desktop);
+  appendPacked(board, packed, 0, packed.length);
   return [
     engineMemory(`desktop: Dataset sized ${MEMORY_SAMPLES} × ${MEMORY_FEATURES}, Trainer, Adam`, desktop, adam(desktop)),
     engineMemory(`board: Dataset(1024, 8) holding ${MEMORY_SAMPLES} × ${MEMORY_FEATURES}, Trainer, Adam`, board, adam(board)),

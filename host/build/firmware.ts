@@ -155,6 +155,10 @@ export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResul
       sourcesContent: true,
       charset: 'ascii',
       legalComments: 'none',
+      // Class fields as plain assignments in the constructor, as TypeScript wrote them before ES2022:
+      // esbuild's ES2019 lowering of define semantics is a helper call per field, code the board would
+      // parse, keep in its heap and run on every construction for nothing.
+      tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, alwaysStrict: true } },
       // firmware/kaluma.d.ts declares it; the hello record carries it.
       define: { __FIRMWARE_VERSION__: JSON.stringify(await packageVersion()) },
       outfile,

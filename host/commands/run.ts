@@ -2,13 +2,14 @@
 // Everything the user gave is checked before the first epoch: options, data, output file.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { Dataset } from '../../shared/dataset.ts';
+import { datasetFromPacked } from '../../shared/dataset.ts';
 import { f32, parseRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { DESKTOP_CAPACITY, parseDecimal, quoteCell, readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { defaultFormat, FORMATS, RecordFormatter, type OutputFormat } from '../format.ts';
 import { addTrainOptions, configFromOptions } from '../options.ts';
+import { textRecords } from '../../shared/records.ts';
 
 export interface RunOptions extends Record<string, unknown> {
   data?: string;
@@ -89,16 +90,16 @@ export function runCommand(opts: RunOptions, io: RunIO): RunResult {
   const formatter = new RecordFormatter(format);
   const fd = opts.out === undefined ? -1 : openRunFile(opts.out);
   try {
-    const dataset = Dataset.fromPacked(data.packed, data.features);
+    const dataset = datasetFromPacked(data.packed, data.features);
     const trainer = new Trainer(
       dataset,
       config,
-      (line) => {
+      textRecords((line) => {
         if (fd >= 0) writeSync(fd, line + '\n');
         const record = parseRecord(line);
         if (record !== null && record.type === 'done') done = record;
         for (const out of formatter.line(line)) io.stdout(out + '\n');
-      },
+      }),
       'desktop',
     );
     trainer.run();

@@ -2,7 +2,7 @@
 // acknowledged, CRC-checked chunks with a progress bar, and check the board's count and checksum.
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { crc32, floatBytes } from '../../shared/wire.ts';
+import { datasetCrc } from '../../shared/wire.ts';
 import { boardCapacity, connectBoard, type BoardSession } from '../board-session.ts';
 import { readDataset, type CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
@@ -38,10 +38,10 @@ export function register(program: Command): void {
       const session = await connectBoard(opts);
       try {
         await uploadToBoard(session, data, file);
-        const crc = crc32(floatBytes(data.packed), data.packed.byteLength);
+        const crc = datasetCrc(data.packed, data.features);
         process.stdout.write(
           `Sent ${data.rows} sample${data.rows === 1 ? '' : 's'} × ${data.features} feature${data.features === 1 ? '' : 's'} to ${session.path}; ` +
-            `the board confirmed ${data.rows} samples, CRC-32 ${crc.toString(16).padStart(8, '0')}.\n` +
+            `the board confirmed ${data.rows} samples, checksum ${crc.toString(16).padStart(8, '0')}.\n` +
             `Next: npx host train --optimizer sgd --lr 0.01 --monitor\n`,
         );
       } finally {

@@ -13,7 +13,7 @@ import {
   type ProtocolRecord,
   type StatusRecord,
 } from '../../shared/protocol.ts';
-import { MAX_LINE, chunkValues, commandLine, crc32, dataLine, type Command } from '../../shared/wire.ts';
+import { MAX_LINE, commandLine, dataLine, uploadPlan, type Command } from '../../shared/wire.ts';
 import { ByteQueue, byteChannel } from './bytes.ts';
 import { BoardError, LinkClosedError, LinkTimeoutError, TransferError, WrongBoardError } from './errors.ts';
 import { LineSplitter, frameLine, isRedLine, type Line } from './lines.ts';
@@ -300,32 +300,28 @@ export class BoardLink {
    * `end` must come back with the CRC-32 of the whole dataset. Returns the board's count.
    */
   async uploadDataset(packed: Float32Array, features: number, onProgress?: (p: UploadProgress) => void, opts: RequestOptions & { chunkTries?: number } = {}): Promise<number> {
-    const width = features + 1;
-    if (!(features >= 1 && Math.floor(features) === features)) throw new Error(`bad feature count ${features}`);
-    if (packed.length % width !== 0) throw new Error(`packed dataset length ${packed.length} is not a multiple of ${width}`);
-    const samples = packed.length / width;
-    // Chunks hold whole rows, so the count after each chunk is known exactly.
-    const rowsPerChunk = Math.max(1, chunkValues(features) / width);
+    const plan = uploadPlan(packed, features);
+    const samples = packed.length / (features + 1);
     const chunkTries = opts.chunkTries ?? 4;
-    const bytes = new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength);
-
-    await this.sendCommand({ op: 'begin', samples, features }, opts);
-    if (onProgress) onProgress({ sentSamples: 0, totalSamples: samples });
-
-    for (let row = 0; row < samples; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, samples - row);
-      const chunk = packed.subarray(row * width, (row + rows) * width);
-      const chunkBytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      const want = { count: row + rows, crc: crc32(chunkBytes, chunkBytes.length) };
+    let endCrc = 0;
+    let ack: AckRecord | null = null;
+    for (const step of plan) {
+      if (step.kind === 'command') {
+        if (step.cmd.op === 'end') endCrc = step.cmd.crc;
+        ack = await this.sendCommand(step.cmd, opts);
+        if (step.cmd.op === 'begin' && onProgress) onProgress({ sentSamples: 0, totalSamples: samples });
+        continue;
+      }
       const seq = this.nextSeq();
-      const line = dataLine(seq, chunk);
+      const line = dataLine(seq, step.values);
+      const first = step.count - step.values.length + 1;
       let problem = '';
       let ok = false;
       for (let attempt = 0; attempt < chunkTries && !ok; attempt++) {
         try {
-          const ack = await this.request(line, seq, { timeoutMs: opts.timeoutMs, tries: 1, clearFirst: attempt > 0 });
-          if (ack.crc === want.crc && ack.count === want.count) ok = true;
-          else problem = `the board acknowledged samples ${row + 1}–${row + rows} with count ${ack.count} and crc ${ack.crc}, expected ${want.count} and ${want.crc}`;
+          const got = await this.request(line, seq, { timeoutMs: opts.timeoutMs, tries: 1, clearFirst: attempt > 0 });
+          if (got.crc === step.crc && got.count === step.count) ok = true;
+          else problem = `the board acknowledged values ${first}–${step.count} with count ${got.count} and crc ${got.crc}, expected ${step.count} and ${step.crc}`;
         } catch (err) {
           // Only damage in transit is worth a resend; a refusal (capacity, non-finite value) is final.
           const transient = err instanceof LinkTimeoutError || (err instanceof BoardError && RESEND_CODES.has(err.code));
@@ -333,13 +329,10 @@ export class BoardLink {
           problem = (err as Error).message;
         }
       }
-      if (!ok) throw new TransferError(`upload failed at samples ${row + 1}–${row + rows} after ${chunkTries} tries: ${problem}`);
-      if (onProgress) onProgress({ sentSamples: row + rows, totalSamples: samples });
+      if (!ok) throw new TransferError(`upload failed at values ${first}–${step.count} of ${packed.length} after ${chunkTries} tries: ${problem}`);
+      if (onProgress) onProgress({ sentSamples: step.samplesDone, totalSamples: samples });
     }
-
-    const crc = crc32(bytes, bytes.length);
-    const ack = await this.sendCommand({ op: 'end', crc }, opts);
-    if (ack.crc !== crc) throw new TransferError(`the board's checksum of the dataset is ${ack.crc}, the host's is ${crc}: the data did not arrive intact`);
+    if (!ack || ack.crc !== endCrc) throw new TransferError(`the board's checksum of the dataset is ${ack?.crc}, the host's is ${endCrc}: the data did not arrive intact`);
     if (ack.count !== samples) throw new TransferError(`the board holds ${ack.count} samples, ${samples} were sent`);
     return ack.count;
   }

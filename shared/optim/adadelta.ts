@@ -1,5 +1,5 @@
 // Adadelta, as torch.optim.Adadelta (lr defaults to 1).
-//   g ← g + λθ                                  (weight_decay λ)
+//   g ← g + λθ                                  (weight_decay λ: a gradient transform, transforms.ts)
 //   v ← ρv + (1 − ρ)g²
 //   Δ ← √(u + ε) / √(v + ε) · g
 //   u ← ρu + (1 − ρ)Δ²
@@ -16,12 +16,18 @@ export const adadelta: Optimizer<AdadeltaState> = {
   update(p, g, n, s, o, lr) {
     const rho = o.rho;
     for (let i = 0; i < n; i++) {
-      const d = o.weightDecay !== 0 ? f32(g[i] + o.weightDecay * p[i]) : g[i];
-      const v = f32(rho * s.sq[i] + (1 - rho) * d * d);
+      const v = f32(rho * s.sq[i] + (1 - rho) * g[i] * g[i]);
       s.sq[i] = v;
-      const delta = f32((f32(Math.sqrt(s.acc[i] + o.eps)) / f32(Math.sqrt(v + o.eps))) * d);
+      const delta = (Math.sqrt(s.acc[i] + o.eps) / Math.sqrt(v + o.eps)) * g[i];
       s.acc[i] = f32(rho * s.acc[i] + (1 - rho) * delta * delta);
       p[i] = f32(p[i] - lr * delta);
     }
   },
+  kernel: () => ({
+    slots: ['sq', 'acc'],
+    scalars: [],
+    consts: 'var rho = o.rho, rho1 = 1 - o.rho, eps = o.eps, dl = 0;',
+    step: '',
+    param: '$sq = fr(rho * $sq + rho1 * $g * $g); dl = sqrt($acc + eps) / sqrt($sq + eps) * $g; $acc = fr(rho * $acc + rho1 * dl * dl); $p = fr($p - lr * dl);',
+  }),
 };

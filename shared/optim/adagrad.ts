@@ -1,6 +1,6 @@
 // Adagrad, as torch.optim.Adagrad.
 //   γ̃ ← γ / (1 + (t − 1)η)                      (lr_decay η, step t from 1)
-//   g ← g + λθ                                  (weight_decay λ)
+//   g ← g + λθ                                  (weight_decay λ: a gradient transform, transforms.ts)
 //   S ← S + g²                                  (S starts at initial_accumulator_value)
 //   θ ← θ − γ̃ g / (√S + ε)
 import { f32, type Optimizer } from './types.ts';
@@ -16,10 +16,16 @@ export const adagrad: Optimizer<AdagradState> = {
     s.step++;
     const clr = lr / (1 + (s.step - 1) * o.lrDecay);
     for (let i = 0; i < n; i++) {
-      const d = o.weightDecay !== 0 ? f32(g[i] + o.weightDecay * p[i]) : g[i];
-      const sum = f32(s.sum[i] + d * d);
+      const sum = f32(s.sum[i] + g[i] * g[i]);
       s.sum[i] = sum;
-      p[i] = f32(p[i] - (clr * d) / f32(Math.sqrt(sum) + o.eps));
+      p[i] = f32(p[i] - (clr * g[i]) / (Math.sqrt(sum) + o.eps));
     }
   },
+  kernel: () => ({
+    slots: ['sum'],
+    scalars: ['step'],
+    consts: 'var lrd = o.lrDecay, eps = o.eps;',
+    step: 'step++; var clr = lr / (1 + (step - 1) * lrd);',
+    param: '$sum = fr($sum + $g * $g); $p = fr($p - clr * $g / (sqrt($sum) + eps));',
+  }),
 };

@@ -1,7 +1,7 @@
 // AdamW, as torch.optim.AdamW: Adam with decoupled weight decay (weight_decay λ defaults to 0.01).
 //   θ ← θ − γλθ                                 (decay first, outside the adaptive scaling)
 //   then the Adam step of adam.ts with no L2 term
-import { adamStep, initAdam, type AdamState } from './adam.ts';
+import { adamKernel, adamStep, initAdam, type AdamState } from './adam.ts';
 import { f32, type Optimizer } from './types.ts';
 
 export const adamw: Optimizer<AdamState> = {
@@ -9,6 +9,8 @@ export const adamw: Optimizer<AdamState> = {
   update(p, g, n, s, o, lr) {
     const keep = 1 - lr * o.weightDecay;
     for (let i = 0; i < n; i++) p[i] = f32(p[i] * keep);
-    adamStep(p, g, n, s, o, lr, 0);
+    adamStep(p, g, n, s, o, lr);
   },
+  kernel: (o) => adamKernel(o.amsgrad, true),
+  decoupledDecay: true,
 };

@@ -9,19 +9,22 @@ import { rmsprop } from './rmsprop.ts';
 import { sgd } from './sgd.ts';
 import type { Optimizer } from './types.ts';
 
-export type { Optimizer } from './types.ts';
+export type { Optimizer, RuleCode } from './types.ts';
 
-const TABLE: Record<OptimizerName, Optimizer<unknown>> = {
-  sgd: sgd as Optimizer<unknown>,
-  momentum: sgd as Optimizer<unknown>,
-  nesterov: sgd as Optimizer<unknown>,
-  adagrad: adagrad as Optimizer<unknown>,
-  adadelta: adadelta as Optimizer<unknown>,
-  rmsprop: rmsprop as Optimizer<unknown>,
-  adam: adam as Optimizer<unknown>,
-  adamw: adamw as Optimizer<unknown>,
+/** Any optimizer: its state is opaque to the trainer, which only hands it back to the same optimizer. */
+export type AnyOptimizer = Optimizer<object>;
+
+const TABLE: Record<OptimizerName, AnyOptimizer> = {
+  sgd,
+  momentum: sgd,
+  nesterov: sgd,
+  adagrad,
+  adadelta,
+  rmsprop,
+  adam,
+  adamw,
 };
 
-export function getOptimizer(name: OptimizerName): Optimizer<unknown> {
+export function getOptimizer(name: OptimizerName): AnyOptimizer {
   return TABLE[name];
 }

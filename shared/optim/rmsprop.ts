@@ -1,5 +1,5 @@
 // RMSprop, as torch.optim.RMSprop.
-//   g ← g + λθ                                  (weight_decay λ)
+//   g ← g + λθ                                  (weight_decay λ: a gradient transform, transforms.ts)
 //   v ← αv + (1 − α)g²
 //   centered:  ḡ ← αḡ + (1 − α)g,  v′ ← v − ḡ²   else v′ ← v
 //   momentum μ > 0:  b ← μb + g / (√v′ + ε),  θ ← θ − γb
@@ -17,24 +17,41 @@ export const rmsprop: Optimizer<RmspropState> = {
   update(p, g, n, s, o, lr) {
     const a = o.alpha;
     for (let i = 0; i < n; i++) {
-      const d = o.weightDecay !== 0 ? f32(g[i] + o.weightDecay * p[i]) : g[i];
+      const d = g[i];
       const v = f32(a * s.sq[i] + (1 - a) * d * d);
       s.sq[i] = v;
       let denom: number;
       if (o.centered) {
         const m = f32(a * s.avg[i] + (1 - a) * d);
         s.avg[i] = m;
-        denom = f32(f32(Math.sqrt(f32(v - m * m))) + o.eps);
+        denom = Math.sqrt(v - m * m) + o.eps;
       } else {
-        denom = f32(f32(Math.sqrt(v)) + o.eps);
+        denom = Math.sqrt(v) + o.eps;
       }
       if (o.momentum > 0) {
-        const b = f32(o.momentum * s.buf[i] + f32(d / denom));
+        const b = f32(o.momentum * s.buf[i] + d / denom);
         s.buf[i] = b;
         p[i] = f32(p[i] - lr * b);
       } else {
         p[i] = f32(p[i] - (lr * d) / denom);
       }
     }
+  },
+  kernel(o) {
+    const slots = ['sq'];
+    let param = '$sq = fr(al * $sq + al1 * $g * $g); ';
+    if (o.centered) {
+      slots.push('avg');
+      param += '$avg = fr(al * $avg + al1 * $g); den = sqrt($sq - $avg * $avg) + eps; ';
+    } else {
+      param += 'den = sqrt($sq) + eps; ';
+    }
+    if (o.momentum > 0) {
+      slots.push('buf');
+      param += '$buf = fr(mu * $buf + $g / den); $p = fr($p - lr * $buf);';
+    } else {
+      param += '$p = fr($p - lr * $g / den);';
+    }
+    return { slots, scalars: [], consts: 'var al = o.alpha, al1 = 1 - o.alpha, eps = o.eps, mu = o.momentum, den = 0;', step: '', param };
   },
 };

@@ -1,5 +1,5 @@
 // SGD, as torch.optim.SGD (also `momentum` and `nesterov`, which are SGD with other defaults).
-//   g ← g + λθ                                  (weight_decay λ)
+//   g ← g + λθ                                  (weight_decay λ: a gradient transform, transforms.ts)
 //   if μ ≠ 0:  b ← g on the first step, else b ← μb + (1 − τ)g   (momentum μ, dampening τ)
 //              g ← g + μb if nesterov, else g ← b
 //   θ ← θ − γg
@@ -7,22 +7,35 @@ import { f32, type Optimizer } from './types.ts';
 
 export interface SgdState {
   buf: Float32Array;
-  started: boolean;
+  /** 0 until the first step with momentum, then 1 (a number, so that kernels carry it like any other scalar). */
+  started: number;
 }
 
 export const sgd: Optimizer<SgdState> = {
-  init: (size) => ({ buf: new Float32Array(size), started: false }),
+  init: (size) => ({ buf: new Float32Array(size), started: 0 }),
   update(p, g, n, s, o, lr) {
     const mu = o.momentum;
     for (let i = 0; i < n; i++) {
-      let d = o.weightDecay !== 0 ? f32(g[i] + o.weightDecay * p[i]) : g[i];
+      let d = g[i];
       if (mu !== 0) {
-        const b = s.started ? f32(mu * s.buf[i] + (1 - o.dampening) * d) : d;
+        const b = s.started ? f32(mu * s.buf[i] + (1 - o.dampening) * d) : f32(d);
         s.buf[i] = b;
-        d = o.nesterov ? f32(d + mu * b) : b;
+        d = o.nesterov ? d + mu * b : b;
       }
       p[i] = f32(p[i] - lr * d);
     }
-    s.started = true;
+    if (mu !== 0) s.started = 1;
+  },
+  kernel(o) {
+    if (o.momentum === 0) return { slots: [], scalars: [], consts: '', step: '', param: '$p = fr($p - lr * $g);' };
+    const apply = o.nesterov ? '$p = fr($p - lr * ($g + mu * $buf));' : '$p = fr($p - lr * $buf);';
+    return {
+      slots: ['buf'],
+      scalars: ['started'],
+      consts: 'var mu = o.momentum, damp1 = 1 - o.dampening;',
+      step: '',
+      param: '$buf = fr(mu * $buf + damp1 * $g); ' + apply,
+      first: { scalar: 'started', param: '$buf = fr($g); ' + apply },
+    };
   },
 };

@@ -6,7 +6,7 @@ import { handGd, handSgd } from '../../host/bench/baseline.ts';
 import { syntheticDataset } from '../../host/bench/data.ts';
 import { engineMemory } from '../../host/bench/memory.ts';
 import { engineTrain, jobConfig } from '../../host/bench/engine.ts';
-import { Dataset } from '../../shared/dataset.ts';
+import { Dataset, appendPacked, packedRows } from '../../shared/dataset.ts';
 import { resolveConfig } from '../../shared/config.ts';
 import { host } from '../e2e/cli.ts';
 
@@ -33,8 +33,8 @@ describe('bench', () => {
     expect(desktop.total).toBe(desktop.items.reduce((s, i) => s + i.bytes, 0));
     const board = new Dataset(1024, 8);
     board.reset(2);
-    const packed = syntheticDataset(1024, 2).packed();
-    board.appendPacked(packed, 0, packed.length);
+    const packed = packedRows(syntheticDataset(1024, 2));
+    appendPacked(board, packed, 0, packed.length);
     const onBoard = engineMemory('board', board, resolveConfig({ optimizer: 'adam' }, 2));
     expect(onBoard.byOwner.dataset).toBe(1024 * 9 * 4);
   });

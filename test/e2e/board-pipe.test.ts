@@ -27,7 +27,7 @@ function trajectory(rs: ProtocolRecord[]): ProtocolRecord[] {
 async function boardVsDesktop(data: string, options: string[]): Promise<{ board: ProtocolRecord[]; desktop: ProtocolRecord[] }> {
   const send = await host(['send', data, '--port', pico.path]);
   expect(send.code, send.stderr).toBe(0);
-  expect(send.stdout).toMatch(/the board confirmed \d+ samples, CRC-32 [0-9a-f]{8}/);
+  expect(send.stdout).toMatch(/the board confirmed \d+ samples, checksum [0-9a-f]{8}/);
 
   const out = join(dir, `run-${Date.now()}.ndjson`);
   const train = await host(['train', '--port', pico.path, ...options, '--monitor', '--no-plot', '--out', out], { timeoutMs: 120000 });

@@ -1,17 +1,18 @@
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
-import { Dataset } from '../../shared/dataset.ts';
+import { datasetFromPacked } from '../../shared/dataset.ts';
 import { parseRecord, type DoneRecord, type EpochRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { Trainer } from '../../shared/trainer.ts';
+import { textRecords } from '../../shared/records.ts';
 
 /** Trains on the desktop engine and returns every record, parsed back from the printed lines. */
 export function train(packed: number[], features: number, cfg: Partial<TrainConfig>): { records: ProtocolRecord[]; epochs: EpochRecord[]; done: DoneRecord } {
-  const ds = Dataset.fromPacked(new Float32Array(packed), features);
+  const ds = datasetFromPacked(new Float32Array(packed), features);
   const records: ProtocolRecord[] = [];
-  new Trainer(ds, resolveConfig(cfg, features), (line) => {
+  new Trainer(ds, resolveConfig(cfg, features), textRecords((line) => {
     const r = parseRecord(line);
     if (!r) throw new Error('unparseable record: ' + line);
     records.push(r);
-  }).run();
+  })).run();
   const epochs = records.filter((r): r is EpochRecord => r.type === 'epoch');
   const done = records[records.length - 1] as DoneRecord;
   return { records, epochs, done };

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { resolveWalk, Walker, WALK_FUNCTIONS } from '../../shared/walks.ts';
 import { parseRecord, type StepRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { SEED, train } from './helpers.ts';
+import { textRecords } from '../../shared/records.ts';
 
 function walk(fn: string, optimizer: 'sgd' | 'momentum' | 'nesterov' | 'adam' = 'sgd', extra: Record<string, number> = {}) {
   const lines: string[] = [];
-  new Walker(resolveWalk({ fn, optimizer, ...extra }), (l) => lines.push(l)).run();
+  new Walker(resolveWalk({ fn, optimizer, ...extra }), textRecords((l) => lines.push(l))).run();
   const recs = lines.map((l) => parseRecord(l));
   expect(recs.every((r) => r !== null)).toBe(true);
   return { steps: recs.filter((r): r is StepRecord => r!.type === 'step'), done: recs[recs.length - 1] as DoneRecord };

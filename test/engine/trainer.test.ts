@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
 import { Random } from '../../shared/random.ts';
-import { Dataset } from '../../shared/dataset.ts';
+import { datasetFromPacked } from '../../shared/dataset.ts';
 import { Trainer } from '../../shared/trainer.ts';
+import { textRecords } from '../../shared/records.ts';
 import { scheduledLr } from '../../shared/schedule.ts';
 import { SEED, train } from './helpers.ts';
 
@@ -196,9 +197,9 @@ describe('properties', () => {
         const packed = new Float32Array(rows.flat());
         const cfg = resolveConfig({ ...s, valSplit: rows.length > 1 ? s.valSplit : 0 } as Partial<TrainConfig>, features);
         const whole: string[] = [];
-        new Trainer(Dataset.fromPacked(packed, features), cfg, (l) => whole.push(l)).run();
+        new Trainer(datasetFromPacked(packed, features), cfg, textRecords((l) => whole.push(l))).run();
         const sliced: string[] = [];
-        const t = new Trainer(Dataset.fromPacked(packed, features), cfg, (l) => sliced.push(l));
+        const t = new Trainer(datasetFromPacked(packed, features), cfg, textRecords((l) => sliced.push(l)));
         for (let k = 0; t.work(budgets[k % budgets.length]); k++);
         expect(sliced).toEqual(whole);
       }),
@@ -226,70 +227,6 @@ describe('properties', () => {
         },
       ),
       { numRuns: 50 },
-    );
-  });
-});
-
-describe('fast paths', () => {
-  it('the fused per-sample SGD loop equals batchGradient + sgd.update, bit for bit', async () => {
-    const { batchGradient, sgdPerSample } = await import('../../shared/linear.ts');
-    const { sgd } = await import('../../shared/optim/sgd.ts');
-    const f32 = fc.float({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true });
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(f32, { minLength: 40, maxLength: 40 }), fc.double({ min: 1e-5, max: 0.1, noNaN: true }), (features, values, lr) => {
-        const n = Math.floor(values.length / (features + 1));
-        const x = new Float32Array(n * features);
-        const y = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < features; j++) x[i * features + j] = values[i * (features + 1) + j];
-          y[i] = values[i * (features + 1) + features];
-        }
-        const idx = Uint32Array.from({ length: n }, (_, i) => n - 1 - i);
-        const a = new Float32Array(features + 1).fill(0.5);
-        const b = a.slice();
-        const g = new Float32Array(features + 1);
-        const cfg = resolveConfig({ lr });
-        const state = sgd.init(features + 1, cfg);
-        let visited = 0;
-        for (let k = 0; k < n; k++) {
-          batchGradient(x, y, features, idx, k, k + 1, a, g);
-          sgd.update(a, g, features + 1, state, cfg, lr);
-          visited++;
-          if (!a.every(Number.isFinite)) break;
-        }
-        expect(sgdPerSample(x, y, features, idx, 0, n, b, lr)).toBe(visited);
-        expect(Array.from(b)).toEqual(Array.from(a));
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
-
-describe('sums in pieces', () => {
-  it('gradientSums and squaredErrorSum over consecutive pieces give the very doubles of one pass', async () => {
-    const { gradientSums, squaredErrorSum } = await import('../../shared/linear.ts');
-    const wide = fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(Math.fround);
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(wide, { minLength: 90, maxLength: 90 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }), (f, values, cuts) => {
-        const n = Math.floor(values.length / (f + 1));
-        const ds = Dataset.fromPacked(new Float32Array(values.slice(0, n * (f + 1))), f);
-        const idx = Uint32Array.from({ length: n }, (_, i) => n - 1 - i); // visited in reverse: indexing matters too
-        const p = new Float32Array(f + 1).map((_, j) => 0.5 - j * 0.25);
-        const one = new Float64Array(f + 1);
-        gradientSums(ds.x, ds.y, f, idx, 0, n, p, one);
-        const sumOne = squaredErrorSum(ds.x, ds.y, f, idx, 0, n, p, 0);
-        const pieces = new Float64Array(f + 1);
-        let sumPieces = 0;
-        for (let from = 0, k = 0; from < n; k++) {
-          const to = Math.min(n, from + cuts[k % cuts.length]);
-          gradientSums(ds.x, ds.y, f, idx, from, to, p, pieces);
-          sumPieces = squaredErrorSum(ds.x, ds.y, f, idx, from, to, p, sumPieces);
-          from = to;
-        }
-        expect(Array.from(pieces)).toEqual(Array.from(one));
-        expect(sumPieces).toBe(sumOne);
-      }),
-      { numRuns: 500 },
     );
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoardLink } from '../../host/link/board.ts';
 import { BoardError, LinkClosedError, LinkTimeoutError, TransferError, WrongBoardError } from '../../host/link/errors.ts';
-import { commandLine } from '../../shared/wire.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { commandLine, wireValues } from '../../shared/wire.ts';
 import { FakeBoard, type FakeBoardOptions } from './fake-board.ts';
 
 const links: BoardLink[] = [];
@@ -73,7 +74,7 @@ describe('BoardLink.status', () => {
   it('returns the status record the firmware prints (it carries no seq)', async () => {
     const { link } = connect();
     const st = await link.status();
-    expect(st).toMatchObject({ type: 'status', state: 'idle', protocol: 1 });
+    expect(st).toMatchObject({ type: 'status', state: 'idle', protocol: PROTOCOL_VERSION });
   });
 
   it('sendCommand refuses status (it would wait for an ack that never comes)', async () => {
@@ -89,16 +90,16 @@ describe('BoardLink.status', () => {
 });
 
 describe('BoardLink.uploadDataset', () => {
-  it('uploads bit-exact in row-aligned chunks and returns the board count', async () => {
+  it('uploads bit-exact in chunks of the value stream and returns the board count', async () => {
     const { board, link } = connect();
     const data = dataset(250, 2);
     const progress: number[] = [];
     const count = await link.uploadDataset(data, 2, (p) => progress.push(p.sentSamples));
     expect(count).toBe(250);
-    expect(board.floats).toEqual(data);
+    expect(board.floats).toEqual(wireValues(data, 2));
     expect(progress[0]).toBe(0);
     expect(progress[progress.length - 1]).toBe(250);
-    expect(progress[1]).toBe(60); // 180 floats / 3 per row
+    expect(progress[1]).toBe(60); // 180 values, in samples' worth (3 values a sample)
     expect(board.maxInFlight).toBe(1);
     expect(board.overlap).toBe(false);
     for (const l of board.lines) expect(l.length).toBeLessThanOrEqual(1000);
@@ -118,7 +119,7 @@ describe('BoardLink.uploadDataset', () => {
     } finally {
       clearInterval(noisy);
     }
-    expect(board.floats).toEqual(data);
+    expect(board.floats).toEqual(wireValues(data, 1));
     expect(n).toBeGreaterThan(0);
     // Every ack was recognised the first time: no line had to be sent again.
     const sent = board.lines.filter((l) => l.startsWith('pt.'));
@@ -130,7 +131,7 @@ describe('BoardLink.uploadDataset', () => {
     const data = dataset(200, 1);
     const count = await link.uploadDataset(data, 1);
     expect(count).toBe(200);
-    expect(board.floats).toEqual(data);
+    expect(board.floats).toEqual(wireValues(data, 1));
     expect(board.lines.filter((l) => l.startsWith('pt.d(102,')).length).toBe(2);
   });
 
@@ -138,14 +139,14 @@ describe('BoardLink.uploadDataset', () => {
     const { board, link } = connect({ dropAnswerOnce: [101] });
     const data = dataset(100, 1);
     expect(await link.uploadDataset(data, 1, undefined, { timeoutMs: 150 })).toBe(100);
-    expect(board.floats).toEqual(data);
+    expect(board.floats).toEqual(wireValues(data, 1));
   });
 
   it('resends a chunk the line corrupted (the board refuses it by its crc)', async () => {
     const { board, link } = connect({ corruptOnce: [101] });
     const data = dataset(100, 1);
     expect(await link.uploadDataset(data, 1)).toBe(100);
-    expect(board.floats).toEqual(data);
+    expect(board.floats).toEqual(wireValues(data, 1));
     expect(board.lines.filter((l) => l.startsWith('pt.d(101,')).length).toBe(2);
   });
 
@@ -170,9 +171,9 @@ describe('BoardLink.uploadDataset', () => {
     const { board, link } = connect();
     const data = dataset(10, 1);
     const upload = link.uploadDataset(data, 1);
-    // Spoil the stored data behind the link's back, after the chunk was acknowledged.
+    // As if the board had kept a chunk twice or lost one: its chain of chunk checksums differs.
     const off = link.onRecord((r) => {
-      if (r.type === 'ack' && r.op === 'data') (board as unknown as { data: number[] }).data[0] ^= 1;
+      if (r.type === 'ack' && r.op === 'data') (board as unknown as { chain: number }).chain ^= 1;
     });
     const err = await upload.catch((e: unknown) => e);
     off();

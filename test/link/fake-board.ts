@@ -2,7 +2,8 @@
 // tiny stand-in for the firmware's `pt.d` / `pt.c` that acknowledges with seq, count and crc.
 // It records how many lines were ever unacknowledged at once, and can lose or spoil answers.
 import { Duplex } from 'node:stream';
-import { base64Decode, crc32 } from '../../shared/wire.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { base64Decode, chainCrc, crc32 } from '../../shared/wire.ts';
 
 export interface FakeBoardOptions {
   /** 'firmware': pt is defined; 'kaluma': pt is not; 'silent': not a Kaluma board at all. */
@@ -29,6 +30,7 @@ export class FakeBoard {
   overlap = false;
   private input = '';
   private data: number[] = [];
+  private chain = 0;
   private expected = 0;
   private features = 0;
   private lastSeq = -1;
@@ -115,25 +117,26 @@ export class FakeBoard {
       const values = new Float32Array(bytes.buffer, 0, n / 4);
       if (values.some((v) => !Number.isFinite(v))) return answer({ type: 'error', seq, code: 'not_finite', message: 'a value of the chunk is not finite' });
       for (let i = 0; i < n; i++) this.data.push(bytes[i]);
+      this.chain = chainCrc(this.chain, crc);
       this.lastSeq = seq;
-      const ack = { type: 'ack', seq, op: 'data', count: this.data.length / 4 / (this.features + 1), crc };
+      const ack = { type: 'ack', seq, op: 'data', count: this.data.length / 4, crc };
       this.lastAck = ack;
       return answer(spoil(ack));
     }
     const cmd = JSON.parse(String.fromCharCode(...bytes.subarray(0, n))) as { op: string; samples?: number; features?: number; crc?: number };
     if (cmd.op === 'begin') {
       this.data = [];
+      this.chain = 0;
       this.expected = cmd.samples ?? 0;
       this.features = cmd.features ?? 1;
       return answer({ type: 'ack', seq, op: 'begin' });
     }
     if (cmd.op === 'end') {
-      const all = Uint8Array.from(this.data);
-      return answer({ type: 'ack', seq, op: 'end', count: all.length / 4 / (this.features + 1), crc: crc32(all, all.length) });
+      return answer({ type: 'ack', seq, op: 'end', count: this.data.length / 4 / (this.features + 1), crc: this.chain });
     }
     if (cmd.op === 'status') {
       // As the firmware does: the answer is the status record itself, without an ack.
-      const rec = { type: 'status', state: 'idle', epoch: 0, samples: this.expected, features: this.features, heap: { total: 184312, used: 30000 }, protocol: this.opts.protocol ?? 1 };
+      const rec = { type: 'status', state: 'idle', epoch: 0, samples: this.expected, features: this.features, heap: { total: 184312, used: 30000 }, protocol: this.opts.protocol ?? PROTOCOL_VERSION };
       setTimeout(() => {
         this.inFlight--;
         this.log(JSON.stringify(rec));
@@ -144,7 +147,7 @@ export class FakeBoard {
     return answer({ type: 'ack', seq, op: cmd.op });
   }
 
-  /** The dataset as the board holds it. */
+  /** The values as they crossed the wire (features of every sample, then every y). */
   get floats(): Float32Array {
     return new Float32Array(Uint8Array.from(this.data).buffer);
   }

@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoardLink } from '../../host/link/board.ts';
 import { FlashError, flashProgram, type FlashOptions } from '../../host/link/flash.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { FakeYmodemReceiver, type ReceiverFaults } from './ymodem-receiver.ts';
 
 type LoadBehaviour = 'hello' | 'error' | 'nothing' | 'old-protocol';
@@ -83,7 +84,7 @@ class FakeKaluma {
       const load = this.opts.load ?? 'hello';
       const hello = (protocol: number): string =>
         '\x1b[2K\r' + JSON.stringify({ type: 'hello', protocol, firmware: '0.1.0', runtime: 'kaluma 1.2.1', capacity: { samples: 2048, features: 8 }, heap: { total: 184312, used: 60000 } }) + '\r\n';
-      if (load === 'hello') this.print(hello(1), 3);
+      if (load === 'hello') this.print(hello(PROTOCOL_VERSION), 3);
       if (load === 'old-protocol') this.print(hello(0), 3);
       if (load === 'error') this.print('\x1b[31mTypeError: not a function\r\n  at <anonymous>:12\r\n  at <anonymous>:40\r\n\x1b[0m', 3);
     }
@@ -114,7 +115,7 @@ describe('flashProgram', () => {
     const code = program(5000);
     const progress: number[] = [];
     const { board, result } = await flash({}, code, { onProgress: (s) => progress.push(s) });
-    expect(result).toMatchObject({ type: 'hello', protocol: 1, firmware: '0.1.0' });
+    expect(result).toMatchObject({ type: 'hello', protocol: PROTOCOL_VERSION, firmware: '0.1.0' });
     expect(board.ctrlC).toBe(1);
     expect(board.typed).toEqual(['', '.flash -w', '.load']);
     expect(board.stored).toEqual(code);

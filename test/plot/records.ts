@@ -1,9 +1,10 @@
 // Run records for the figure and dashboard tests, made by the desktop engine itself.
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
-import { Dataset } from '../../shared/dataset.ts';
+import { Dataset, datasetFromPacked } from '../../shared/dataset.ts';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../../shared/walks.ts';
+import { textRecords } from '../../shared/records.ts';
 
 /** y = 2x + 1 with a little deterministic wobble, 40 samples. */
 export function lineDataset(n = 40): Dataset {
@@ -12,18 +13,18 @@ export function lineDataset(n = 40): Dataset {
     const x = i / 10;
     rows.push(x, 2 * x + 1 + Math.sin(i * 1.7) * 0.3);
   }
-  return Dataset.fromPacked(new Float32Array(rows), 1);
+  return datasetFromPacked(new Float32Array(rows), 1);
 }
 
 export function trainLines(cfg: Partial<TrainConfig>, ds = lineDataset()): string[] {
   const lines: string[] = [];
-  new Trainer(ds, resolveConfig(cfg), (l) => lines.push(l)).run();
+  new Trainer(ds, resolveConfig(cfg), textRecords((l) => lines.push(l))).run();
   return lines;
 }
 
 export function walkLines(cfg: Partial<WalkConfig> & { fn: string }): string[] {
   const lines: string[] = [];
-  new Walker(resolveWalk(cfg), (l) => lines.push(l)).run();
+  new Walker(resolveWalk(cfg), textRecords((l) => lines.push(l))).run();
   return lines;
 }
 

@@ -7,6 +7,7 @@ import { Trainer } from '../../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../../shared/walks.ts';
 import type { Dashboard, DashboardControl } from '../../host/web/server.ts';
 import { lineDataset } from '../plot/records.ts';
+import { textRecords } from '../../shared/records.ts';
 
 interface Engine {
   work(budget: number): boolean;
@@ -61,9 +62,9 @@ function feed(make: (out: (line: string) => void) => Engine, sink: (line: string
 
 export function trainInto(dash: Pick<Dashboard, 'push'>, cfg: Partial<TrainConfig>, rate = 2000): Feed {
   const ds = lineDataset();
-  return feed((out) => new Trainer(ds, resolveConfig(cfg), out), (l) => dash.push(parseRecord(l) ?? l), rate);
+  return feed((out) => new Trainer(ds, resolveConfig(cfg), textRecords(out)), (l) => dash.push(parseRecord(l) ?? l), rate);
 }
 
 export function walkInto(dash: Pick<Dashboard, 'push'>, cfg: Partial<WalkConfig> & { fn: string }, rate = 200): Feed {
-  return feed((out) => new Walker(resolveWalk(cfg), out), (l) => dash.push(l), rate);
+  return feed((out) => new Walker(resolveWalk(cfg), textRecords(out)), (l) => dash.push(l), rate);
 }

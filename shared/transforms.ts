@@ -1,0 +1,79 @@
+// Gradient transforms, chained before the optimizer's rule (as optax chains them): each is an
+// init/update pair over explicit state, plus the same update as kernel code (see optim/types.ts for
+// the names: `$g` is the gradient of the parameter `$p`, and a transform may rewrite `$g`).
+//   noise:        g ← g + N(0, η / (1 + t)^γ)   annealed Gaussian noise (Neelakantan et al. 2015), t = steps so far
+//   weight decay: g ← g + λθ                    L2, coupled to the gradient (torch's weight_decay)
+// They run in that order. AdamW's decoupled decay is not this one: it lives in its rule (optim/adamw.ts).
+import type { TrainConfig } from './config.ts';
+import type { AnyOptimizer } from './optim/index.ts';
+import type { Random } from './random.ts';
+
+export interface TransformCode {
+  /** `var` declarations from `o` (the config), once per kernel call. */
+  consts: string;
+  /** Statements once per step. */
+  step: string;
+  /** Statements per parameter. */
+  param: string;
+  /** Step-level numbers carried in the state between calls. */
+  scalars: string[];
+}
+
+export interface GradientTransform<S> {
+  init(cfg: TrainConfig, rng: Random): S;
+  update(g: Float64Array, theta: Float32Array, n: number, s: S): void;
+  kernel(cfg: TrainConfig): TransformCode;
+}
+
+export interface NoiseState {
+  eta: number;
+  gamma: number;
+  /** Optimizer steps taken so far (t in the formula). */
+  nsteps: number;
+  rng: Random;
+}
+
+export const gradientNoise: GradientTransform<NoiseState> = {
+  init: (cfg, rng) => ({ eta: cfg.noiseEta, gamma: cfg.noiseGamma, nsteps: 0, rng }),
+  update(g, _theta, n, s) {
+    const sd = Math.sqrt(s.eta / Math.pow(1 + s.nsteps, s.gamma));
+    s.nsteps++;
+    for (let j = 0; j < n; j++) g[j] = g[j] + sd * s.rng.gauss();
+  },
+  kernel: () => ({
+    consts: 'var neta = o.noiseEta, ngam = o.noiseGamma, nsd = 0, rng = _noise.rng;',
+    step: 'nsd = sqrt(neta / Math.pow(1 + nsteps, ngam)); nsteps++;',
+    param: '$g = $g + nsd * rng.gauss();',
+    scalars: ['nsteps'],
+  }),
+};
+
+export interface DecayState {
+  lambda: number;
+}
+
+export const weightDecay: GradientTransform<DecayState> = {
+  init: (cfg) => ({ lambda: cfg.weightDecay }),
+  update(g, theta, n, s) {
+    for (let j = 0; j < n; j++) g[j] = g[j] + s.lambda * theta[j];
+  },
+  kernel: () => ({ consts: 'var wd = o.weightDecay;', step: '', param: '$g = $g + wd * $p;', scalars: [] }),
+};
+
+/** The transforms a run uses, in order, each with its state. */
+export interface TransformChain {
+  noise: NoiseState | null;
+  decay: DecayState | null;
+}
+
+export function initTransforms(cfg: TrainConfig, optimizer: AnyOptimizer, rng: Random): TransformChain {
+  return {
+    noise: cfg.noiseEta > 0 ? gradientNoise.init(cfg, rng) : null,
+    decay: cfg.weightDecay !== 0 && !optimizer.decoupledDecay ? weightDecay.init(cfg, rng) : null,
+  };
+}
+
+export function applyTransforms(c: TransformChain, g: Float64Array, theta: Float32Array, n: number): void {
+  if (c.noise) gradientNoise.update(g, theta, n, c.noise);
+  if (c.decay) weightDecay.update(g, theta, n, c.decay);
+}
