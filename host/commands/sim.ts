@@ -11,7 +11,10 @@ interface SimOptions {
   blank?: boolean;
   program?: string;
   trace?: boolean;
+  pace: string;
 }
+
+const PACES = ['board', 'fast'] as const;
 
 function readProgram(file: string): string {
   let code: string;
@@ -36,10 +39,14 @@ export function register(program: Command): void {
     .option('--blank', 'a Kaluma board with nothing flashed (the default unless --program is given)')
     .option('--program <file>', 'a JavaScript file already in the board\'s flash; it runs at boot')
     .option('--trace', 'print every byte that crosses the virtual USB cable (to stderr)')
+    // The class should see the loss fall at the real board's pace; "fast" is for impatient debugging.
+    .option('--pace <pace>', "board: as fast as a real Pico (cost model of Kaluma's JerryScript on the RP2040); fast: as fast as this computer", 'board')
     .action(async (opts: SimOptions) => {
       if (opts.blank && opts.program) throw new UserError('--blank and --program exclude each other');
+      if (!(PACES as readonly string[]).includes(opts.pace)) throw new UserError(`--pace: expected board or fast, got "${opts.pace}"`);
+      const pace = opts.pace as (typeof PACES)[number];
       const code = opts.program ? readProgram(opts.program) : undefined;
-      const pico = await startVirtualPico({ program: code });
+      const pico = await startVirtualPico({ program: code, pace });
       let registered = true;
       try {
         await registerSim(pico.path);
@@ -55,6 +62,9 @@ export function register(program: Command): void {
       process.stdout.write(
         `Virtual Pico (Kaluma 1.2.1, 180 KB heap) on ${pico.path}\n` +
           `  ${flashed}\n` +
+          (pace === 'board'
+            ? `  runs at a real Pico's speed (--pace fast: as fast as this computer)\n`
+            : `  runs as fast as this computer, far faster than a real Pico (--pace board: at its speed)\n`) +
           `  Other host commands in another terminal find it when no USB Pico is connected, or name it:\n` +
           (code === undefined ? `    npx host flash --port ${pico.path}      put the pico-trainer firmware on it\n` : '') +
           `    npx host send data.csv --port ${pico.path}\n` +

@@ -9,6 +9,8 @@ import { JsEngine, loadQuickJS } from './engine.ts';
 import { Repl, type ReplBoard } from './repl.ts';
 import { ymodemReceive, type YmodemFaults, type YmodemStatus } from './ymodem-receiver.ts';
 import { decodeSource, latin1Bytes } from './text.ts';
+import { BoardClock } from './pace.ts';
+import { DEFAULT_WEIGHTS } from './cost-model.ts';
 
 const FLASH_TOTAL = 524288;
 const IDLE_WAIT_MS = 1000;
@@ -20,8 +22,8 @@ class Board implements ReplBoard {
   private readonly ctrl = new Int32Array(data.io.ctrl);
   private readonly input = new InputReader(data.io);
   private readonly out = new BoardOutput(data.io, (bytes) => post({ type: 'out', bytes }));
-  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
-  private readonly bootTime = performance.now();
+  /** The board's clock: the wall clock, or board time from the cost model at board pace (pace.ts). */
+  private readonly clock = new BoardClock(data.pace ?? 'fast', data.weights ?? DEFAULT_WEIGHTS, data.clock ? new Float64Array(data.clock) : null);
   private handleIds = 2; // Kaluma's I/O handle counter; the REPL's tty and the idler took 0 and 1
   private program: Uint8Array | null;
   private readonly faults: YmodemFaults = { corruptBlocks: 0 };
@@ -58,6 +60,7 @@ class Board implements ReplBoard {
         nextHandleId: () => this.handleIds++,
       },
       data.heapBytes,
+      this.clock,
     );
   }
 
@@ -77,13 +80,12 @@ class Board implements ReplBoard {
   }
 
   now(): number {
-    return performance.now() - this.bootTime;
+    return this.clock.now();
   }
 
   delay(ms: number): void {
     this.out.flush();
-    const end = performance.now() + ms;
-    for (let left = ms; left > 0; left = end - performance.now()) Atomics.wait(this.sleeper, 0, 0, left);
+    this.clock.delay(ms);
   }
 
   // ---- ReplBoard -----------------------------------------------------------------------------

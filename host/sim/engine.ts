@@ -4,13 +4,28 @@
 //
 // Heap. JerryScript on the Pico has 184312 bytes, 12192 of them in use at boot. The sandbox gets the
 // same headroom: its budget is its own usage once the globals are installed plus (heapBytes − 12192).
-// Two corrections make QuickJS's bytes stand for JerryScript's, and both are approximations:
-//  - Data: typed-array contents (what a dataset is made of) cost the same bytes on both engines and
-//    are counted as they are; QuickJS's small objects are somewhat larger than JerryScript's.
-//  - Code: QuickJS keeps every function's source text and large function records; JerryScript keeps
-//    compact byte code and its literals. So the measure counts QuickJS's byte code, line tables and
-//    atoms, but replaces its function records (js_func_size, which includes the source text) by 48
-//    bytes per function. The 49 KB firmware bundle then measures ~107 KB instead of ~173 KB.
+// QuickJS's inventory of its heap (JS_ComputeMemoryUsage) is turned into what JerryScript 2.4 stores
+// for the same program, as Kaluma builds it (32-bit compressed pointers, 8-byte allocation units):
+//  - Data: typed-array and ArrayBuffer contents, array elements and string values are counted as
+//    QuickJS counts them. A dataset is made of typed arrays, and their bytes are the same on both.
+//  - Objects: QuickJS's 48-byte object records and its shapes (hidden classes) become JerryScript's
+//    16-byte object header plus 12 bytes per property (a property pair is 24 bytes for two).
+//  - Functions: QuickJS's function records (header, variable definitions, closure references and the
+//    function's whole source text, kept for toString) become JerryScript's compiled-code header,
+//    16 bytes per function. JerryScript keeps no source text.
+//  - Byte code: JerryScript's byte code with its literal tables and inline line info takes a little
+//    over half the bytes of QuickJS's byte code plus its line-number table (QuickJS's operands are
+//    mostly 4-byte atoms and 2-4-byte indexes and jumps, JerryScript's 1-byte literal indexes). This
+//    ratio (0.55) is the one number fitted to a measurement: with it the firmware bundle of commit
+//    aff00d7 (test/fixtures/firmware/aff00d7.js, 57,993 bytes) reports 101,190 bytes used after its
+//    hello, where Kaluma 1.2.1 on the RP2040 reports 101,560 (the old model, which kept QuickJS's
+//    byte code, objects and shapes as they are, said 129,484). Calibrated on one bundle only.
+//  - Identifiers and string literals (QuickJS's atoms) are counted as they are: JerryScript's literal
+//    strings (8-byte header plus the characters, in the literal storage) cost about the same. QuickJS
+//    grows its atom table by doubling, so the figure can step by a KB or two as a program's names
+//    cross a threshold.
+// At board pace (pace.ts) the code is instrumented to count its board cost; the bytes that adds to
+// QuickJS's byte code are taken out again (uninstrumented()), so the heap figure stays the same.
 // The emscripten build of QuickJS does not count bytes in its own malloc limit, so the budget is
 // enforced here by measuring (JS_ComputeMemoryUsage) after each call into the sandbox and, while
 // code runs, from the interrupt handler every 20 ms; after each measurement QuickJS's limit is set
@@ -27,6 +42,8 @@ import {
 import { PRELUDE } from './prelude.ts';
 import { checkJerrySyntax } from './jerry-syntax.ts';
 import { decodeSource } from './text.ts';
+import { COUNTER, instrument, type InstrumentKind } from './cost-model.ts';
+import { pacePrelude, type BoardClock } from './pace.ts';
 
 /** Kaluma 1.2.1 on the Pico, measured: `.mem` at boot prints total 184312, occupied 12192, peak 15080. */
 export const BOARD_HEAP_TOTAL = 184312;
@@ -37,8 +54,14 @@ export const OOM_MESSAGE = 'Error: ERR_OUT_OF_MEMORY';
 const SOURCE_NAME = '<anonymous>';
 const MEMORY_CHECK_MS = 20;
 const MAX_BACKTRACE = 32;
-/** What a function's record costs JerryScript beyond its byte code (an estimate; see the header). */
-const FUNCTION_BYTES = 48;
+/** JerryScript's compiled-code header (cbc_uint8_arguments_t, 12 bytes) with its padding to 8 bytes: a function's fixed cost. */
+const FUNCTION_BYTES = 16;
+/** JerryScript's ecma_object_t with 32-bit compressed pointers. */
+const OBJECT_BYTES = 16;
+/** Half of JerryScript's ecma_property_pair_t (24 bytes for two properties, 32-bit compressed pointers). */
+const PROPERTY_BYTES = 12;
+/** JerryScript's byte code, literal tables and line info per byte of QuickJS's byte code and pc2line table (fitted on aff00d7, see the header). */
+const CODE_RATIO = 0.55;
 /** QuickJS's per-block bookkeeping in its malloc limit (malloc_usable_size is unavailable in wasm). */
 const MALLOC_OVERHEAD = 8;
 /** Room for QuickJS's own small allocations above the limit, so that the budget check, not a stray failure, decides. */
@@ -92,6 +115,14 @@ export class JsEngine {
   private readonly budget!: number;
   private timers: Timer[] = [];
   private interruptReason: 'abort' | 'oom' | null = null;
+  /**
+   * Calls of the interrupt handler since the sandbox was last entered. JerryScript checks for Ctrl-C
+   * only at loop back-edges (every 16th): a pending Ctrl-C stops code that loops, while a short
+   * timer callback (a ticker) runs on, so its setInterval lives (measured on the board). QuickJS
+   * polls on every jump and keeps its count across calls, so its first call in an entry may be owed
+   * to earlier ones; from the second on, this entry has itself run ~10,000 jumps: it loops.
+   */
+  private handlerCalls = 0;
   private lastMemoryCheck = 0;
   private peak = BOARD_PEAK_AT_BOOT;
   private disposed = false;
@@ -100,6 +131,8 @@ export class JsEngine {
     module: QuickJSWASMModule,
     private readonly host: EngineHost,
     heapBytes: number = BOARD_HEAP_TOTAL,
+    /** The board clock; when it is paced, every script is instrumented to count its board cost. */
+    private readonly clock: BoardClock | null = null,
   ) {
     this.rt = module.newRuntime();
     this.ctx = this.rt.newContext();
@@ -111,7 +144,14 @@ export class JsEngine {
       h.dispose();
     };
     fn('write', (s) => {
-      this.host.write(ctx.getString(s));
+      const text = ctx.getString(s);
+      // Printing costs the board per call and per character; the text leaves at its board time.
+      if (this.clock?.paced) {
+        this.clock.charge('logCall');
+        this.clock.charge('logChar', text.length);
+        this.clock.sync();
+      }
+      this.host.write(text);
       return undefined;
     });
     fn('writeBytes', (ab) => {
@@ -157,12 +197,22 @@ export class JsEngine {
     helpers.dispose();
     prelude.dispose();
     natives.dispose();
+    if (this.clock?.paced) this.installPacing();
 
+    // The first inventory interns the names of its own fields, and QuickJS's atom table may grow
+    // for them (it never shrinks): the baseline is the second.
+    this.measure();
     this.baseline = this.measure();
     this.budget = Math.max(0, heapBytes - BOARD_HEAP_AT_BOOT);
     this.measure(); // sets QuickJS's limit
     this.rt.setInterruptHandler(() => {
-      if (this.host.takeStop()) {
+      const takeStop = () => ++this.handlerCalls >= 2 && this.host.takeStop();
+      if (takeStop()) {
+        this.interruptReason = 'abort';
+        return true;
+      }
+      // A sync point: at board pace the board thread sleeps here until the wall clock catches up.
+      if (this.clock?.paced && this.clock.sync(() => this.handlerCalls >= 2 && this.host.takeStop())) {
         this.interruptReason = 'abort';
         return true;
       }
@@ -189,12 +239,114 @@ export class JsEngine {
     this.rt.dispose();
   }
 
+  // ---- board pace (pace.ts, cost-model.ts) -----------------------------------------------------
+
+  /** QuickJS byte code (with line tables) that the original sources compile to, per byte of the instrumented ones. */
+  private codeOriginal = 0;
+  private codeInstrumented = 0;
+  private codeAtBaseline = 0;
+
+  private readonly readCounter = (): number => {
+    const h = this.ctx.getProp(this.ctx.global, COUNTER);
+    const n = this.ctx.getNumber(h);
+    h.dispose();
+    return n;
+  };
+
+  /** The tick counter, cost wrappers and run-time instrumentation, before the heap baseline is taken. */
+  private installPacing(): void {
+    const ctx = this.ctx;
+    const natives = ctx.newObject();
+    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+      const h = ctx.newFunction(name, impl);
+      ctx.setProp(natives, name, h);
+      h.dispose();
+    };
+    fn('instrumentFunction', (params, body) => {
+      const p = ctx.getString(params);
+      const b = ctx.getString(body);
+      this.clock?.charge('parseChar', b.length);
+      const wrapped = `(function anonymous(${p}\n) {\n${b}\n})`;
+      const code = instrument(b, { kind: 'function', params: paramNames(p), weights: this.clock?.weights });
+      if (code !== null) this.countCode(wrapped, `(function anonymous(${p}\n) {\n${code}\n})`);
+      return ctx.newString(code ?? b);
+    });
+    fn('instrumentEval', (code) => {
+      const src = ctx.getString(code);
+      this.clock?.charge('parseChar', src.length);
+      return ctx.newString(this.instrumented(src, 'eval', false));
+    });
+    const setup = ctx.unwrapResult(ctx.evalCode(pacePrelude(this.clock!.weights), '<kaluma>', { type: 'global', strict: true }));
+    ctx.unwrapResult(ctx.callFunction(setup, ctx.undefined, natives)).dispose();
+    setup.dispose();
+    natives.dispose();
+    const usage = this.rt.computeMemoryUsage();
+    for (const name of ['js_func_code_size', 'js_func_pc2line_size']) {
+      const h = ctx.getProp(usage, name);
+      this.codeAtBaseline += ctx.getNumber(h);
+      h.dispose();
+    }
+    usage.dispose();
+  }
+
+  /** The source instrumented to count its board cost (the original when acorn cannot parse it: QuickJS reports the error). */
+  private instrumented(source: string, kind: InstrumentKind, lasting: boolean): string {
+    const code = instrument(source, { kind, weights: this.clock?.weights });
+    if (code === null) return source;
+    // The flashed program's functions live on: their extra byte code is what the heap figure leaves out.
+    if (lasting) this.countCode(source, code);
+    return code;
+  }
+
+  /** Compiles (without running) the original and the instrumented code to learn what the instrumentation adds. */
+  private countCode(original: string, instrumentedCode: string): void {
+    const size = (code: string): number => {
+      const before = this.codeSize();
+      const r = this.ctx.evalCode(code, SOURCE_NAME, { type: 'global', strict: true, compileOnly: true });
+      const after = this.codeSize();
+      if (r.error) {
+        r.error.dispose();
+        return 0;
+      }
+      r.value.dispose();
+      return after - before;
+    };
+    const a = size(original);
+    const b = size(instrumentedCode);
+    if (a > 0 && b > 0) {
+      this.codeOriginal += a;
+      this.codeInstrumented += b;
+    }
+  }
+
+  private codeSize(): number {
+    const usage = this.rt.computeMemoryUsage();
+    let n = 0;
+    for (const name of ['js_func_code_size', 'js_func_pc2line_size']) {
+      const h = this.ctx.getProp(usage, name);
+      n += this.ctx.getNumber(h);
+      h.dispose();
+    }
+    usage.dispose();
+    return n;
+  }
+
+  /**
+   * Of QuickJS's live byte code and line tables (`code` bytes), what the instrumentation added: the
+   * code loaded since the baseline shrinks by the ratio measured when it was compiled (0 when not paced).
+   */
+  private instrumentationBytes(code: number): number {
+    if (this.codeInstrumented === 0) return 0;
+    return Math.max(0, code - this.codeAtBaseline) * (1 - this.codeOriginal / this.codeInstrumented);
+  }
+
   // ---- memory -------------------------------------------------------------------------------
 
   /**
-   * The heap in use, in JerryScript terms (see the header): QuickJS's count without its function
-   * records. Also moves QuickJS's own limit so that one allocation larger than what is left fails
-   * at once (its limit compares malloc_size, 8 bytes per live block in this build, plus the request).
+   * The heap in use, in JerryScript terms (see the header): QuickJS's count with its function records,
+   * byte code, objects and shapes replaced by what JerryScript stores for them. Also moves QuickJS's
+   * own limit so that one allocation larger than what is left fails at once (its limit compares
+   * malloc_size, 8 bytes per live block in this build, plus the request).
    */
   private measure(): number {
     const usage = this.rt.computeMemoryUsage();
@@ -204,7 +356,18 @@ export class JsEngine {
       h.dispose();
       return n;
     };
-    const used = field('memory_used_size') - field('js_func_size') + FUNCTION_BYTES * field('js_func_count');
+    // At board pace, the byte code the instrumentation added is left out of both the total and the code.
+    const added = this.instrumentationBytes(field('js_func_code_size') + field('js_func_pc2line_size'));
+    const quickjsCode = field('js_func_code_size') + field('js_func_pc2line_size') - added;
+    const used = Math.round(
+      field('memory_used_size') - added +
+        // function records (with their source text) → JerryScript's compiled-code headers
+        (FUNCTION_BYTES * field('js_func_count') - field('js_func_size')) +
+        // byte code and line table → JerryScript's more compact byte code
+        (CODE_RATIO - 1) * quickjsCode +
+        // object records, property slots and shapes → JerryScript's objects and property pairs
+        (OBJECT_BYTES * field('obj_count') + PROPERTY_BYTES * field('prop_count') - field('obj_size') - field('prop_size') - field('shape_size')),
+    );
     const blocks = field('malloc_count');
     usage.dispose();
     if (this.budget !== undefined) {
@@ -236,7 +399,14 @@ export class JsEngine {
   /** Runs one call into the sandbox and sorts out how it failed, if it did. */
   private guarded(call: () => ReturnType<QuickJSContext['evalCode']>): { value: QuickJSHandle } | { failure: Failure } {
     this.interruptReason = null;
-    const result = call();
+    this.handlerCalls = 0;
+    this.clock?.enter(this.readCounter);
+    let result: ReturnType<QuickJSContext['evalCode']>;
+    try {
+      result = call();
+    } finally {
+      this.clock?.leave();
+    }
     const reason = this.interruptReason as 'abort' | 'oom' | null;
     this.interruptReason = null;
     if (result.error) {
@@ -285,7 +455,12 @@ export class JsEngine {
   private evalScript(source: string): { value: QuickJSHandle } | { failure: Failure } {
     const syntax = this.syntaxFailure(source);
     if (syntax !== null) return { failure: syntax };
-    return this.guarded(() => this.ctx.evalCode(source, SOURCE_NAME, { type: 'global', strict: true }));
+    const code = this.clock?.paced ? this.instrumented(source, 'script', true) : source;
+    return this.guarded(() => {
+      // JerryScript parses before it runs: the parse is board time of this run.
+      this.clock?.charge('parseChar', source.length);
+      return this.ctx.evalCode(code, SOURCE_NAME, { type: 'global', strict: true });
+    });
   }
 
   /**
@@ -379,7 +554,14 @@ export class JsEngine {
   runJobs(): 'oom' | null {
     if (!this.rt.hasPendingJob()) return null;
     this.interruptReason = null;
-    const r = this.rt.executePendingJobs();
+    this.handlerCalls = 0;
+    this.clock?.enter(this.readCounter);
+    let r: ReturnType<QuickJSRuntime['executePendingJobs']>;
+    try {
+      r = this.rt.executePendingJobs();
+    } finally {
+      this.clock?.leave();
+    }
     const reason = this.interruptReason as 'abort' | 'oom' | null;
     this.interruptReason = null;
     if (r.error) {
@@ -395,3 +577,10 @@ export class JsEngine {
   }
 }
 
+
+/** The parameter names of a `new Function(params…, body)`, for the instrumenter's scopes. */
+function paramNames(params: string): string[] {
+  const names: string[] = [];
+  for (const m of params.matchAll(/(?:^|[,({[]|\.\.\.)\s*([A-Za-z_$][\w$]*)/g)) names.push(m[1]);
+  return names;
+}

@@ -1,6 +1,8 @@
 // Messages between the virtual Pico's main thread (pty, API) and its board worker.
 import type { MessagePort } from 'node:worker_threads';
 import type { SharedIo } from './shared-io.ts';
+import type { PaceMode } from './pace.ts';
+import type { CostWeights } from './cost-model.ts';
 
 export interface BoardWorkerData {
   io: SharedIo;
@@ -9,6 +11,12 @@ export interface BoardWorkerData {
   heapBytes: number;
   /** Commands from the main thread; the worker polls it, since its loop never yields to Node's. */
   commands: MessagePort;
+  /** How the board's clock runs (pace.ts). Default 'fast'. */
+  pace?: PaceMode;
+  /** Cost-model weights for a paced board (cost-model.ts); default DEFAULT_WEIGHTS. */
+  weights?: CostWeights;
+  /** Float64 slots where the board publishes its clock (pace.ts ClockSlot). */
+  clock?: SharedArrayBuffer;
 }
 
 /** Main thread → board (fault injection for tests). */

@@ -180,40 +180,90 @@ export const PRELUDE = String.raw`(function (natives) {
   Object.defineProperty(processObj, 'stdout', { get: () => stdout, enumerable: true });
   define(G, 'process', processObj);
 
-  // btoa/atob on bytes (Uint8Array or a Latin-1 string in; Uint8Array out), as Kaluma's.
+  // btoa/atob as Kaluma 1.2.1 has them: native (src/global.c, btoa_fn/atob_fn over src/base64.c,
+  // Jouni Malinen's RFC 1341 code), and not the web's. btoa takes a Uint8Array (any other typed array
+  // is refused) or a string, and returns base64 with a line feed after every 72 characters; atob
+  // returns a Uint8Array, and undefined where the web's would throw.
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  define(G, 'btoa', function btoa(data) {
+  const INVALID = 0x80;
+  const B64_VALUE = new Uint8(128).fill(INVALID);
+  for (let i = 0; i < 64; i++) B64_VALUE[B64.charCodeAt(i)] = i;
+  B64_VALUE[61] = 0; // '=' counts as a character and decodes as 0
+  define(G, 'btoa', function btoa(...args) {
+    if (args.length < 1) throw new TypeError('"data" argument required');
+    const data = args[0];
     let bytes;
-    if (data instanceof Uint8) bytes = data;
+    if (data instanceof Uint8) bytes = data; // its own view: byteOffset and length
     else if (typeof data === 'string') {
+      // jerryxx_string_to_ascii_char_buffer: one byte per character, Latin-1 as it is; a character
+      // above U+00FF has no byte (0 above U+07FF; below, whatever was on the C stack: 0 here).
       bytes = new Uint8(data.length);
-      for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 255;
+      for (let i = 0; i < data.length; i++) {
+        const c = data.charCodeAt(i);
+        bytes[i] = c < 256 ? c : 0;
+      }
     } else throw new TypeError('Unsupported binary data.');
+    // Nothing to encode: km_base64_encode's output is empty and btoa returns undefined.
+    if (bytes.length === 0) return undefined;
     let s = '';
-    for (let i = 0; i < bytes.length; i += 3) {
-      const a = bytes[i], b = i + 1 < bytes.length ? bytes[i + 1] : 0, c = i + 2 < bytes.length ? bytes[i + 2] : 0;
-      s += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)];
-      s += i + 1 < bytes.length ? B64[((b & 15) << 2) | (c >> 6)] : '=';
-      s += i + 2 < bytes.length ? B64[c & 63] : '=';
-    }
-    return s;
-  });
-  define(G, 'atob', function atob(encoded) {
-    if (typeof encoded !== 'string') throw new TypeError('"encodedData" argument must be a string');
-    const clean = encoded.replace(/=+$/, '');
-    const out = new Uint8(Math.floor((clean.length * 3) / 4));
-    let bits = 0, value = 0, o = 0;
-    for (let i = 0; i < clean.length; i++) {
-      const d = B64.indexOf(clean[i]);
-      if (d < 0) continue;
-      value = (value << 6) | d;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        out[o++] = (value >> bits) & 255;
+    let line = 0;
+    let i = 0;
+    for (; bytes.length - i >= 3; i += 3) {
+      const a = bytes[i], b = bytes[i + 1], c = bytes[i + 2];
+      s += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)] + B64[((b & 15) << 2) | (c >> 6)] + B64[c & 63];
+      line += 4;
+      if (line >= 72) {
+        s += '\n';
+        line = 0;
       }
     }
-    return out.subarray(0, o);
+    if (i < bytes.length) {
+      const a = bytes[i];
+      if (bytes.length - i === 1) s += B64[a >> 2] + B64[(a & 3) << 4] + '==';
+      else {
+        const b = bytes[i + 1];
+        s += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)] + B64[(b & 15) << 2] + '=';
+      }
+      line += 4;
+    }
+    if (line > 0) s += '\n';
+    // The encoder ends with a line feed, and btoa leaves out the last character.
+    return s.slice(0, -1);
+  });
+  define(G, 'atob', function atob(...args) {
+    const encoded = args[0];
+    if (typeof encoded !== 'string') throw new TypeError('"encodedData" argument must be a string');
+    // Every character that is not base64 or '=' is skipped (whitespace, '-', '_', non-ASCII); what
+    // is left must come in whole groups of four, or there is no result.
+    let count = 0;
+    for (let i = 0; i < encoded.length; i++) {
+      const c = encoded.charCodeAt(i);
+      if (c < 128 && B64_VALUE[c] !== INVALID) count++;
+    }
+    if (count === 0 || count % 4 !== 0) return undefined;
+    const out = new Uint8((count / 4) * 3);
+    const block = [0, 0, 0, 0];
+    let pos = 0, n = 0, pad = 0;
+    for (let i = 0; i < encoded.length; i++) {
+      const c = encoded.charCodeAt(i);
+      if (c >= 128 || B64_VALUE[c] === INVALID) continue;
+      if (c === 61) pad++;
+      block[n++] = B64_VALUE[c];
+      if (n === 4) {
+        out[pos++] = (block[0] << 2) | (block[1] >> 4);
+        out[pos++] = (block[1] << 4) | (block[2] >> 2);
+        out[pos++] = (block[2] << 6) | block[3];
+        n = 0;
+        // The first group with '=' in it ends the data: one '=' drops a byte, two drop two, more
+        // mean bad padding (no result). Whatever follows is ignored.
+        if (pad > 0) {
+          if (pad > 2) return undefined;
+          pos -= pad;
+          break;
+        }
+      }
+    }
+    return out.slice(0, pos);
   });
 
   class TextEncoder {

@@ -42,6 +42,8 @@ export function createSharedIo(): SharedIo {
 }
 
 const ETX = 0x03; // Ctrl-C
+/** A full-speed USB bulk packet: the host's bytes reach the board's CDC receive FIFO in packets of at most 64. */
+export const USB_PACKET = 64;
 
 /** Main thread side: puts host bytes into the ring, handles Ctrl-C, wakes the board. */
 export class InputWriter {
@@ -58,11 +60,14 @@ export class InputWriter {
     if (Atomics.load(this.ctrl, Slot.ymodem) === 0) {
       const etx = bytes.lastIndexOf(ETX);
       if (etx >= 0) {
-        // Kaluma's tud_cdc_rx_wanted_cb: stop the VM and flush what is queued. Bytes that follow the
-        // Ctrl-C in the same read are kept (on USB they would usually be a later packet).
+        // Kaluma's tud_cdc_rx_wanted_cb: stop the VM and flush the receive FIFO (tud_cdc_read_flush).
+        // TinyUSB calls it once the packet holding the Ctrl-C is in that FIFO, so what was queued
+        // before and the whole packet go, including the bytes sent after the Ctrl-C in it (measured
+        // on the real firmware: the host must send the next line after a pause). Packets are counted
+        // from the start of this read, as the host's write was split.
         Atomics.store(this.ctrl, Slot.vmStop, 1);
         Atomics.store(this.ctrl, Slot.flushTo, Atomics.load(this.ctrl, Slot.written));
-        start = etx + 1;
+        start = Math.min(bytes.length, (Math.floor(etx / USB_PACKET) + 1) * USB_PACKET);
       }
     }
     let w = Atomics.load(this.ctrl, Slot.written);

@@ -9,6 +9,8 @@ import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts'
 import { BOARD_HEAP_TOTAL } from './engine.ts';
 import { registerSim, unregisterSim } from './registry.ts';
 import { boardWorkerUrl } from './worker-bundle.ts';
+import { CLOCK_SLOTS, readPublishedClock, type PaceMode } from './pace.ts';
+import type { CostWeights } from './cost-model.ts';
 
 export interface VirtualPicoOptions {
   /** A program already in the board's flash (it runs at boot, like a flashed Pico). Default: blank. */
@@ -17,12 +19,27 @@ export interface VirtualPicoOptions {
   heapBytes?: number;
   /** List the port in the registry of running simulators (what `npx host sim` does). Default false. */
   register?: boolean;
+  /**
+   * How fast the board runs (pace.ts). 'fast' (the default, for tests): at QuickJS's speed.
+   * 'board': at the real board's speed, from the cost model (cost-model.ts); millis() is board time
+   * and output appears at its board time. 'virtual': board time is counted but not waited for.
+   */
+  pace?: PaceMode;
+  /** Cost-model weights for a paced board. Default: DEFAULT_WEIGHTS (cost-model.ts). */
+  weights?: CostWeights;
+}
+
+export interface BoardClockReading {
+  /** The board's millis() now. */
+  millis: number;
+  /** Board ms spent running JavaScript since the board last booted (the cost model's count). */
+  busyMillis: number;
 }
 
 export interface VirtualPicoStats {
   /** Input bytes the board's 2048-byte ring buffer overwrote before they were read. */
   inputLost: number;
-  /** Output bytes the board dropped after blocking 500 ms on a host that did not read. */
+  /** Output bytes the board dropped because the host did not read (the first stalled write waits up to 500 ms, later ones drop at once). */
   outputDropped: number;
 }
 
@@ -39,7 +56,7 @@ export interface VirtualPico {
   reset(): Promise<void>;
   /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
   inject(bytes: Uint8Array | string): void;
-  /** The host stops taking output for `ms`: the board's writes block (500 ms each at most) and then drop. */
+  /** The host stops taking output for `ms`: once the buffers are full, the first write waits up to 500 ms, later ones are dropped at once (a line may be cut short). */
   stall(ms: number): void;
   /** Taps every byte the board sends to the host. Returns a function that removes the tap. */
   onOutput(listener: (bytes: Uint8Array) => void): () => void;
@@ -52,6 +69,8 @@ export interface VirtualPico {
   /** The next YMODEM data block fails to write: the board cancels (CAN CAN) and prints "Verification failed". */
   failNextFlashWrite(): void;
   stats(): VirtualPicoStats;
+  /** The board's clock (since it last booted): with pace 'board' or 'virtual', board time from the cost model. */
+  boardClock(): BoardClockReading;
 }
 
 interface RunningBoard {
@@ -67,6 +86,9 @@ class Sim implements VirtualPico {
   private board: RunningBoard | null = null;
   private program: string | null;
   private readonly heapBytes: number;
+  private readonly pace: PaceMode;
+  private readonly weights: CostWeights | undefined;
+  private clock = new Float64Array(new SharedArrayBuffer(CLOCK_SLOTS * 8));
   private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
   private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
   private statsNow: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
@@ -78,6 +100,8 @@ class Sim implements VirtualPico {
   constructor(opts: VirtualPicoOptions) {
     this.program = opts.program ?? null;
     this.heapBytes = opts.heapBytes ?? BOARD_HEAP_TOTAL;
+    this.pace = opts.pace ?? 'fast';
+    this.weights = opts.weights;
     this.pty = new PtyPair((bytes) => this.fromHost(bytes));
   }
 
@@ -102,7 +126,16 @@ class Sim implements VirtualPico {
     const url = await boardWorkerUrl();
     const io = createSharedIo();
     const channel = new MessageChannel();
-    const data: BoardWorkerData = { io, program: this.program, heapBytes: this.heapBytes, commands: channel.port2 };
+    this.clock = new Float64Array(new SharedArrayBuffer(CLOCK_SLOTS * 8));
+    const data: BoardWorkerData = {
+      io,
+      program: this.program,
+      heapBytes: this.heapBytes,
+      commands: channel.port2,
+      pace: this.pace,
+      weights: this.weights,
+      clock: this.clock.buffer as SharedArrayBuffer,
+    };
     // The bundled worker is plain JavaScript: no need to start the parent's loaders (tsx) in it again.
     const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
     const worker = new Worker(url, { workerData: data, transferList: [channel.port2], execArgv });
@@ -241,6 +274,10 @@ class Sim implements VirtualPico {
 
   stats(): VirtualPicoStats {
     return { ...this.statsNow };
+  }
+
+  boardClock(): BoardClockReading {
+    return readPublishedClock(this.clock);
   }
 }
 

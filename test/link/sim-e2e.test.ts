@@ -139,7 +139,7 @@ describe('the cable pulled', () => {
     let pulled = false;
     const err = await link
       .uploadDataset(packed, 1, (p) => {
-        if (!pulled && p.sentSamples >= 270) {
+        if (!pulled && p.sentSamples > 0) {
           pulled = true;
           void sim.unplug();
         }

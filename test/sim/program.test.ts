@@ -1,5 +1,7 @@
 // Flashed programs on the virtual Pico: how they run at boot and on .load, how their errors print,
 // and the 180 KB heap.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { plain, SerialSession } from './serial-session.ts';
@@ -68,6 +70,32 @@ describe('a flashed program', () => {
     expect(text).toMatch(/\x1b\[31mSyntaxError: [^\r]*\[<anonymous>:2:10\]\r\n/);
   });
 
+  it('Ctrl-C leaves a setInterval ticking (its callback does not loop); .reset clears it', async () => {
+    const s = await board('var n = 0;\nsetInterval(function () { console.log("tick " + n++); }, 5);');
+    await s.waitFor('tick 20\r\n');
+    await s.write('\x03');
+    let from = s.mark();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const ticks = [...s.text(from).matchAll(/tick (\d+)/g)].length;
+    expect(ticks).toBeGreaterThan(50);
+    expect(s.text(from)).not.toContain('Aborted');
+    await s.send('.reset', 'soft reset'); // output keeps its order: no tick can follow this
+    from = s.mark();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.text(from)).not.toContain('tick');
+  });
+
+  it('Ctrl-C aborts a timer callback that loops, and that timer is closed', async () => {
+    const s = await board('setInterval(function () {\n  var x = 0;\n  for (var i = 0; i < 200000; i++) x += i;\n  console.log("busy " + x);\n}, 20);');
+    await s.waitFor('busy ');
+    const from = s.mark();
+    await s.write('\x03');
+    await s.waitFor(red('Aborted'), from);
+    const after = s.mark();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.text(after)).not.toContain('busy ');
+  });
+
   it('Ctrl-C aborts a program that never returns from boot', async () => {
     const s = await board('for (;;) {}');
     const from = s.mark();
@@ -104,6 +132,38 @@ describe('the 180 KB heap', () => {
     const text = await s.send('.load', PROMPT);
     expect(text).toContain(red('Error: ERR_OUT_OF_MEMORY'));
     expect(text).not.toContain('done');
+  });
+
+  // Kaluma 1.2.1 on the RP2040 (../shared/runtime-facts.md, "Measured on the real firmware"): after
+  // the firmware bundle of commit aff00d7 says hello, the heap holds 101,560 bytes.
+  const AFF00D7 = readFileSync(resolve(import.meta.dirname, '../fixtures/firmware/aff00d7.js'), 'utf8');
+  const BOARD_USED_AFTER_HELLO = 101_560;
+  const helloHeapUsed = (text: string): number => {
+    const m = /"type":"hello".*"heap":\{"total":(\d+),"used":(\d+)\}/.exec(text);
+    expect(m, 'a hello record with the heap in it').not.toBeNull();
+    expect(Number(m![1])).toBe(184312);
+    return Number(m![2]);
+  };
+
+  it('holds the firmware bundle of aff00d7 in what the real board reports after its hello (within 5 %)', async () => {
+    const s = await board(AFF00D7);
+    const used = helloHeapUsed(await s.send('.load', PROMPT));
+    expect(Math.abs(used - BOARD_USED_AFTER_HELLO) / BOARD_USED_AFTER_HELLO).toBeLessThan(0.05);
+  });
+
+  it('charges code by its size, not one fixed figure: a second copy of the bundle, never run, costs its byte code', async () => {
+    // The same program with a spare copy of its code in a function that is never called: no more
+    // data, objects or strings (both engines share identical literals), only a second set of
+    // compiled functions.
+    const single = helloHeapUsed(await (await board(AFF00D7)).send('.load', PROMPT));
+    await s?.close();
+    await pico?.close();
+    const doubled = helloHeapUsed(await (await board(`function spare() {\n${AFF00D7}\n}\n${AFF00D7}`)).send('.load', PROMPT));
+    const extra = doubled - single;
+    // On the board the bundle takes 89,368 bytes above boot, 36,864 of them its dataset's typed
+    // arrays: the rest (functions, objects, strings) bounds what a copy of the functions can cost.
+    expect(extra).toBeGreaterThan(10_000);
+    expect(extra).toBeLessThan(BOARD_USED_AFTER_HELLO - 12_192 - 36_864);
   });
 
   it('takes its size from heapBytes', async () => {

@@ -221,6 +221,15 @@ describe('errors and Ctrl-C', () => {
     expect(await s.send('1+1', PROMPT)).toContain('\x1b[95m2\x1b[0m');
   });
 
+  it('Ctrl-C throws away the bytes sent together with it; the next line, sent after a pause, runs', async () => {
+    // Measured on the real firmware: TinyUSB flushes its receive FIFO, packet and all.
+    const from = s.mark();
+    await s.write('\x03"lost"\r');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.text(from)).not.toContain('lost');
+    expect(plain(await s.send('"kept"', "'kept'"))).toContain("'kept'");
+  });
+
   it('loses input beyond the 2048-byte ring buffer while the board is busy', async () => {
     await s.send('var c = 0', PROMPT);
     const before = pico.stats().inputLost;

@@ -1,6 +1,8 @@
-// The simulator's small parts on their own: the input ring buffer and the JerryScript syntax check.
+// The simulator's small parts on their own: the input ring buffer, the USB output, the JerryScript
+// syntax check.
 import { describe, expect, it } from 'vitest';
-import { createSharedIo, InputReader, InputWriter, RING_SIZE, Slot } from '../../host/sim/shared-io.ts';
+import { BoardOutput, OUT_LIMIT, STDOUT_TIMEOUT_MS } from '../../host/sim/board-output.ts';
+import { createSharedIo, InputReader, InputWriter, RING_SIZE, Slot, USB_PACKET } from '../../host/sim/shared-io.ts';
 import { checkJerrySyntax } from '../../host/sim/jerry-syntax.ts';
 import { cesu8 } from '../../host/sim/text.ts';
 
@@ -35,17 +37,33 @@ describe('the input ring buffer', () => {
     expect(r.lost).toBe(0);
   });
 
-  it('Ctrl-C sets the stop flag and flushes what was queued before it', () => {
+  it('Ctrl-C sets the stop flag and flushes what was queued before it and what came with it', () => {
     const io = createSharedIo();
     const ctrl = new Int32Array(io.ctrl);
     const w = new InputWriter(io);
     const r = new InputReader(io);
     w.push(bytes('queued line\r'));
-    w.push(bytes('more\x03after'));
+    // Measured on the real firmware: the bytes sent together with the Ctrl-C are thrown away too.
+    w.push(bytes('more\x03.reset\r'));
     expect(Atomics.load(ctrl, Slot.vmStop)).toBe(1);
-    expect(text(r.read())).toBe('after');
+    expect(r.available()).toBe(0);
+    // The next line, sent after a pause, gets through.
+    w.push(bytes('1+1\r'));
+    expect(text(r.read())).toBe('1+1\r');
     // Reading input clears a pending stop, as km_tty_available does.
     expect(Atomics.load(ctrl, Slot.vmStop)).toBe(0);
+  });
+
+  it('Ctrl-C throws away the rest of its 64-byte USB packet, not the packets after it', () => {
+    const io = createSharedIo();
+    const w = new InputWriter(io);
+    const r = new InputReader(io);
+    const second = 'y'.repeat(USB_PACKET);
+    w.push(bytes('\x03' + 'x'.repeat(USB_PACKET - 1) + second + 'z'));
+    expect(text(r.read())).toBe(second + 'z');
+    // A Ctrl-C in the second packet flushes the first (still queued) and its own.
+    w.push(bytes('a'.repeat(USB_PACKET) + 'b\x03' + 'c'.repeat(USB_PACKET - 2) + 'tail'));
+    expect(text(r.read())).toBe('tail');
   });
 
   it('passes 0x03 through as data during a YMODEM transfer', () => {
@@ -57,6 +75,63 @@ describe('the input ring buffer', () => {
     w.push(Uint8Array.of(0x02, 0x03, 0x04));
     expect(Atomics.load(ctrl, Slot.vmStop)).toBe(0);
     expect([...r.read()]).toEqual([0x02, 0x03, 0x04]);
+  });
+});
+
+describe('the USB output when the host stops reading (Pico SDK stdio_usb, as measured on the board)', () => {
+  it('blocks only the first stalled write, cuts it short, drops later writes at once, and flows again once the host reads', () => {
+    const io = createSharedIo();
+    const ctrl = new Int32Array(io.ctrl);
+    const posted: Uint8Array[] = [];
+    const out = new BoardOutput(io, (b) => posted.push(b));
+    const taken = () => posted.reduce((n, b) => n + b.length, 0);
+    const last = () => text(posted[posted.length - 1]);
+    const timed = (f: () => void) => {
+      const t = performance.now();
+      f();
+      return performance.now() - t;
+    };
+    // The host reads everything that was handed over (the main thread does this after each pty write).
+    const hostReads = () => {
+      Atomics.store(ctrl, Slot.outPending, 0);
+      Atomics.add(ctrl, Slot.outSignal, 1);
+    };
+
+    // The host has stopped reading: what fits is still taken at once.
+    const fits = timed(() => {
+      out.write('a'.repeat(OUT_LIMIT - 100));
+      out.flush();
+    });
+    expect(fits).toBeLessThan(100);
+    // The first write that does not fit: its first 100 bytes are taken, then it waits 500 ms for
+    // room and loses the rest. The line is cut short.
+    out.write('b'.repeat(300));
+    const first = timed(() => out.flush());
+    expect(first).toBeGreaterThanOrEqual(STDOUT_TIMEOUT_MS - 1);
+    expect(first).toBeLessThan(STDOUT_TIMEOUT_MS + 400);
+    expect(taken()).toBe(OUT_LIMIT);
+    expect(last()).toBe('b'.repeat(100));
+    expect(out.dropped).toBe(200);
+    // Later writes do not block: they are dropped at once.
+    const later = timed(() => {
+      for (let i = 0; i < 50; i++) {
+        out.write(`line ${i}\r\n`);
+        out.flush();
+      }
+    });
+    expect(later).toBeLessThan(100);
+    expect(taken()).toBe(OUT_LIMIT);
+    // Once the host reads again, output flows, and the next stall blocks once more.
+    hostReads();
+    out.write('again\r\n');
+    out.flush();
+    expect(last()).toBe('again\r\n');
+    const again = timed(() => {
+      out.write('c'.repeat(OUT_LIMIT)); // 7 bytes too many
+      out.flush();
+    });
+    expect(again).toBeGreaterThanOrEqual(STDOUT_TIMEOUT_MS - 1);
+    expect(out.dropped).toBe(200 + 10 * 'line 0\r\n'.length + 40 * 'line 10\r\n'.length + 7);
   });
 });
 
