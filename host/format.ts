@@ -3,7 +3,7 @@
 //   csv     one row per epoch (or per walk step), for spreadsheets
 //   text    the seed scripts' "Epoch: 0 W= 1 Loss= 4.6666665", plus a clear final summary
 // The formatter is pure (lines in, lines out) so that run, train, monitor and compare can share it.
-import { f32, parseRecord, stripAnsi, type DoneRecord, type ProtocolRecord, type StartRecord } from '../shared/protocol.ts';
+import { formatF32, parseRecord, stripAnsi, type DoneRecord, type ProtocolRecord, type StartRecord } from '../shared/protocol.ts';
 
 export const FORMATS = ['text', 'ndjson', 'csv'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -19,7 +19,7 @@ function plural(n: number, word: string): string {
 
 /** One value bare, several as a list: the seeds print `W= 1.09`, two features print `W= [1.09, 0.5]`. */
 function vector(v: readonly number[]): string {
-  return v.length === 1 ? f32(v[0]) : `[${v.map(f32).join(', ')}]`;
+  return v.length === 1 ? formatF32(v[0]) : `[${v.map(formatF32).join(', ')}]`;
 }
 
 export class RecordFormatter {
@@ -50,7 +50,7 @@ export class RecordFormatter {
         this.csvColumns = cols;
         out.push(['epoch', ...r.w.map((_, i) => `w${i + 1}`), 'b', 'loss', 'val_loss', 'lr'].join(','));
       }
-      out.push([String(r.epoch), ...r.w.map(f32), f32(r.b), f32(r.loss), r.val_loss === undefined ? '' : f32(r.val_loss), f32(r.lr)].join(','));
+      out.push([String(r.epoch), ...r.w.map(formatF32), formatF32(r.b), formatF32(r.loss), r.val_loss === undefined ? '' : formatF32(r.val_loss), formatF32(r.lr)].join(','));
     } else if (r.type === 'step') {
       // Walk steps get their own header; negative counts keep them apart from epoch headers.
       const cols = -1 - r.x.length;
@@ -58,7 +58,7 @@ export class RecordFormatter {
         this.csvColumns = cols;
         out.push(['step', ...r.x.map((_, i) => `x${i + 1}`), 'f'].join(','));
       }
-      out.push([String(r.step), ...r.x.map(f32), f32(r.f)].join(','));
+      out.push([String(r.step), ...r.x.map(formatF32), formatF32(r.f)].join(','));
     }
     return out;
   }
@@ -70,24 +70,24 @@ export class RecordFormatter {
         const c = r.config;
         const batch = c.batch === 0 ? 'full batch' : c.batch === 1 ? 'per-sample (batch 1)' : `batch ${c.batch}`;
         const val = r.val > 0 ? ` (${r.train} train, ${r.val} validation)` : '';
-        return [`Training on ${plural(r.samples, 'sample')} × ${plural(r.features, 'feature')}${val}: ${c.optimizer}, lr ${f32(c.lr)}, ${batch}, ${plural(c.epochs, 'epoch')}${c.bias ? '' : ', no bias'} (${r.source})`];
+        return [`Training on ${plural(r.samples, 'sample')} × ${plural(r.features, 'feature')}${val}: ${c.optimizer}, lr ${formatF32(c.lr)}, ${batch}, ${plural(c.epochs, 'epoch')}${c.bias ? '' : ', no bias'} (${r.source})`];
       }
       case 'epoch': {
         const showBias = this.start === null ? r.b !== 0 : this.start.config.bias;
         const showLr = this.start !== null && this.start.config.schedule !== 'constant';
         let s = `Epoch: ${r.epoch} W= ${vector(r.w)}`;
-        if (showBias) s += ` B= ${f32(r.b)}`;
-        s += ` Loss= ${f32(r.loss)}`;
-        if (r.val_loss !== undefined) s += ` Val= ${f32(r.val_loss)}`;
-        if (showLr) s += ` LR= ${f32(r.lr)}`;
+        if (showBias) s += ` B= ${formatF32(r.b)}`;
+        s += ` Loss= ${formatF32(r.loss)}`;
+        if (r.val_loss !== undefined) s += ` Val= ${formatF32(r.val_loss)}`;
+        if (showLr) s += ` LR= ${formatF32(r.lr)}`;
         return [s];
       }
       case 'done':
         return [this.doneText(r)];
       case 'walk':
-        return [`Walk: ${r.fn} with ${r.optimizer}, lr ${f32(r.lr)}, ${plural(r.steps, 'step')} from ${vector(r.start)} (${r.source})`];
+        return [`Walk: ${r.fn} with ${r.optimizer}, lr ${formatF32(r.lr)}, ${plural(r.steps, 'step')} from ${vector(r.start)} (${r.source})`];
       case 'step':
-        return [`Step: ${r.step} X= ${vector(r.x)} F= ${f32(r.f)}`];
+        return [`Step: ${r.step} X= ${vector(r.x)} F= ${formatF32(r.f)}`];
       case 'hello':
         return [
           `Board: pico-trainer ${r.firmware} on ${r.runtime}, protocol ${r.protocol}, room for ${plural(r.capacity.samples, 'sample')} × ${plural(r.capacity.features, 'feature')}, heap ${r.heap.used}/${r.heap.total} bytes`,
@@ -103,7 +103,7 @@ export class RecordFormatter {
 
   private doneText(r: DoneRecord): string {
     const bias = this.start === null ? r.b !== 0 : this.start.config.bias;
-    const params = `W= ${vector(r.w)}${bias ? ` B= ${f32(r.b)}` : ''} Loss= ${r.loss === null ? 'not finite' : f32(r.loss)}`;
+    const params = `W= ${vector(r.w)}${bias ? ` B= ${formatF32(r.b)}` : ''} Loss= ${r.loss === null ? 'not finite' : formatF32(r.loss)}`;
     const note = r.message ? ` (${r.message})` : '';
     switch (r.reason) {
       case 'epochs':

@@ -147,88 +147,70 @@ export class ConfigError extends Error {
   }
 }
 
-/** CLI spelling of each config key, for error messages. */
-export const OPTION_NAMES: Record<keyof TrainConfig, string> = {
-  optimizer: 'optimizer',
-  lr: 'lr',
-  momentum: 'momentum',
-  dampening: 'dampening',
-  nesterov: 'nesterov',
-  weightDecay: 'weight-decay',
-  lrDecay: 'lr-decay',
-  initialAccumulator: 'initial-accumulator',
-  rho: 'rho',
-  alpha: 'alpha',
-  centered: 'centered',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  eps: 'eps',
-  amsgrad: 'amsgrad',
-  batch: 'batch',
-  epochs: 'epochs',
-  bias: 'no-bias',
-  initW: 'init-w',
-  initB: 'init-b',
-  shuffle: 'shuffle',
-  seed: 'seed',
-  valSplit: 'val-split',
-  patience: 'patience',
-  minDelta: 'min-delta',
-  schedule: 'schedule',
-  stepSize: 'step-size',
-  gamma: 'gamma',
-  decay: 'decay',
-  tMax: 't-max',
-  etaMin: 'eta-min',
-  noiseEta: 'noise-eta',
-  noiseGamma: 'noise-gamma',
-  curriculum: 'curriculum',
-  curriculumEpochs: 'curriculum-epochs',
-  standardize: 'standardize',
-};
+/** The CLI spelling of a config key, for error messages: weightDecay → weight-decay, bias → no-bias. */
+export function optionName(key: string): string {
+  return key === 'bias' ? 'no-bias' : key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
 
-type Range = [min: number, max: number, integer?: boolean, minOpen?: boolean];
+/** Whether `key` is a setting: every default's key, and lr. */
+function isSetting(key: string): boolean {
+  return key === 'lr' || Object.prototype.hasOwnProperty.call(BASE, key);
+}
+
+/** Every config key with its CLI spelling (the host's --help and tests; the board derives names on demand). */
+export const OPTION_NAMES = /* @__PURE__ */ optionNames();
+
+function optionNames(): Record<keyof TrainConfig, string> {
+  const names: Record<string, string> = { lr: 'lr' };
+  for (const k of Object.keys(BASE)) names[k] = optionName(k);
+  return names as Record<keyof TrainConfig, string>;
+}
 
 // Ranges follow torch's own checks (e.g. 0 <= momentum, 0 <= rho <= 1), tightened where a
-// value would silently make no sense on a 180 KB board (epochs, batch).
-const RANGES: Partial<Record<keyof TrainConfig, Range>> = {
-  lr: [0, 1e6, false, true],
-  momentum: [0, 1],
-  dampening: [0, 1],
-  weightDecay: [0, 1e3],
-  lrDecay: [0, 1e6],
-  initialAccumulator: [0, 1e12],
-  rho: [0, 1],
-  alpha: [0, 1],
-  beta1: [0, 1, false, false],
-  beta2: [0, 1, false, false],
-  eps: [0, 1, false, true],
-  batch: [0, 1e9, true],
-  epochs: [1, 1e7, true],
-  initB: [-1e30, 1e30],
-  seed: [0, 4294967295, true],
-  valSplit: [0, 0.9],
-  patience: [0, 1e7, true],
-  minDelta: [0, 1e30],
-  stepSize: [1, 1e7, true],
-  gamma: [0, 1e6],
-  decay: [0, 1e6],
-  tMax: [0, 1e7, true],
-  etaMin: [0, 1e6],
-  noiseEta: [0, 1e6],
-  noiseGamma: [0, 10],
-  curriculumEpochs: [0, 1e7, true],
+// value would silently make no sense on a 180 KB board (epochs, batch). Each is "min max", then
+// `i` for a whole number and `>` when the minimum itself is excluded. (Text rather than an array
+// per option: the board keeps this table in its heap, and 26 small arrays cost it a kilobyte.)
+const RANGES: Partial<Record<keyof TrainConfig, string>> = {
+  lr: '0 1e6 >',
+  momentum: '0 1',
+  dampening: '0 1',
+  weightDecay: '0 1e3',
+  lrDecay: '0 1e6',
+  initialAccumulator: '0 1e12',
+  rho: '0 1',
+  alpha: '0 1',
+  beta1: '0 1',
+  beta2: '0 1',
+  eps: '0 1 >',
+  batch: '0 1e9 i',
+  epochs: '1 1e7 i',
+  initB: '-1e30 1e30',
+  seed: '0 4294967295 i',
+  valSplit: '0 0.9',
+  patience: '0 1e7 i',
+  minDelta: '0 1e30',
+  stepSize: '1 1e7 i',
+  gamma: '0 1e6',
+  decay: '0 1e6',
+  tMax: '0 1e7 i',
+  etaMin: '0 1e6',
+  noiseEta: '0 1e6',
+  noiseGamma: '0 10',
+  curriculumEpochs: '0 1e7 i',
 };
 
 const BOOLEANS: (keyof TrainConfig)[] = ['nesterov', 'centered', 'amsgrad', 'bias', 'shuffle', 'curriculum', 'standardize'];
 
 function checkNumber(key: keyof TrainConfig, v: unknown): number {
-  const name = OPTION_NAMES[key];
+  const name = optionName(key);
   if (typeof v !== 'number' || !isFinite(v)) throw new ConfigError(name, `expected a finite number, got ${String(v)}`);
   const r = RANGES[key];
   if (r) {
-    const [min, max, integer, minOpen] = r;
-    if (integer && Math.floor(v) !== v) throw new ConfigError(name, `expected a whole number, got ${v}`);
+    const parts = r.split(' ');
+    const min = Number(parts[0]);
+    const max = Number(parts[1]);
+    const minOpen = parts.indexOf('>') > 1;
+    if (parts.indexOf('i') > 1 && Math.floor(v) !== v) throw new ConfigError(name, `expected a whole number, got ${v}`);
     if (v < min || v > max || (minOpen && v === min)) {
       throw new ConfigError(name, `${v} is out of range: expected ${minOpen ? '>' : '>='} ${min} and <= ${max}`);
     }
@@ -252,7 +234,7 @@ export function resolveConfig(partial: Partial<TrainConfig>, features = 1): Trai
   const keys = Object.keys(partial) as (keyof TrainConfig)[];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    if (!(k in OPTION_NAMES)) throw new ConfigError(String(k), 'unknown setting');
+    if (!isSetting(k)) throw new ConfigError(String(k), 'unknown setting');
     const v = partial[k];
     if (v === undefined) continue;
     (cfg as unknown as Record<string, unknown>)[k] = v;
@@ -260,7 +242,7 @@ export function resolveConfig(partial: Partial<TrainConfig>, features = 1): Trai
   for (const k of Object.keys(RANGES) as (keyof TrainConfig)[]) checkNumber(k, cfg[k]);
   for (let i = 0; i < BOOLEANS.length; i++) {
     const k = BOOLEANS[i];
-    if (typeof cfg[k] !== 'boolean') throw new ConfigError(OPTION_NAMES[k], `expected true or false, got ${String(cfg[k])}`);
+    if (typeof cfg[k] !== 'boolean') throw new ConfigError(optionName(k), `expected true or false, got ${String(cfg[k])}`);
   }
   if (SCHEDULES.indexOf(cfg.schedule) < 0) {
     throw new ConfigError('schedule', `unknown schedule "${String(cfg.schedule)}"; choose one of ${SCHEDULES.join(', ')}`);

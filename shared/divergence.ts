@@ -5,7 +5,7 @@
 //   the loss grows more than JUMP_FACTOR times in one epoch and ends above the reference;
 //   the loss exceeds DIVERGENCE_FACTOR times the reference,
 // where the reference is the larger of the starting loss and mean y² (the scale of the problem).
-import { f32 as formatF32 } from './protocol.ts';
+import { formatF32 } from './protocol.ts';
 
 /** A loss this many times the reference has exploded. */
 export const DIVERGENCE_FACTOR = 1e4;

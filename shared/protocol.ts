@@ -129,28 +129,11 @@ export type RecordType = ProtocolRecord['type'];
 
 // ---------------------------------------------------------------- formatting
 
-// Records repeat values epoch after epoch (the learning rate, a bias held at 0, a settled loss or
-// weight): remembering the last few answers saves the digit search, which on a short epoch costs
-// as much as the training itself. 8 entries, 64 bytes of the board's heap.
-const MEMO = 8;
-const memoIn = /* @__PURE__ */ new Float64Array(MEMO);
-const memoOut: string[] = ['', '', '', '', '', '', '', ''];
-let memoNext = 0;
-
-/** Shortest decimal that reads back (through Math.fround) as the same float32; null if not finite. */
-export function f32(x: number): string {
+/** Shortest decimal that reads back (through Math.fround) as the same float32; "null" if not finite. */
+export function formatF32(x: number): string {
   const v = Math.fround(x);
   if (v !== v || v === Infinity || v === -Infinity) return 'null';
   if (v === 0) return '0';
-  for (let i = 0; i < MEMO; i++) if (memoIn[i] === v && memoOut[i] !== '') return memoOut[i];
-  const s = shortestF32(v);
-  memoIn[memoNext] = v;
-  memoOut[memoNext] = s;
-  memoNext = (memoNext + 1) % MEMO;
-  return s;
-}
-
-function shortestF32(v: number): string {
   // Bisect the digit count: 9 always reads back; fewer usually do from some count on.
   let lo = 1;
   let hi = 9;
@@ -162,17 +145,35 @@ function shortestF32(v: number): string {
   return String(Number(v.toPrecision(hi)));
 }
 
+// Text records repeat values epoch after epoch (the learning rate, a bias held at 0, a settled loss
+// or weight): remembering the last few answers saves the digit search, which on a short epoch costs
+// as much as the training itself. (The board sends bits instead and leaves this out.)
+const MEMO = 8;
+const memoIn = /* @__PURE__ */ new Float64Array(MEMO);
+const memoOut: string[] = ['', '', '', '', '', '', '', ''];
+let memoNext = 0;
+
+function memoF32(x: number): string {
+  const v = Math.fround(x);
+  for (let i = 0; i < MEMO; i++) if (memoIn[i] === v && memoOut[i] !== '') return memoOut[i];
+  const s = formatF32(v);
+  memoIn[memoNext] = v;
+  memoOut[memoNext] = s;
+  memoNext = (memoNext + 1) % MEMO;
+  return s;
+}
+
 function f32list(a: ArrayLike<number>, n: number): string {
   let s = '[';
-  for (let i = 0; i < n; i++) s += (i > 0 ? ',' : '') + f32(a[i]);
+  for (let i = 0; i < n; i++) s += (i > 0 ? ',' : '') + memoF32(a[i]);
   return s + ']';
 }
 
 /** Epoch record; `valLoss` NaN means "no validation split" and is left out. */
 export function formatEpoch(epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, valLoss: number, lr: number): string {
-  let s = '{"type":"epoch","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + f32(b) + ',"loss":' + f32(loss);
-  if (valLoss === valLoss) s += ',"val_loss":' + f32(valLoss);
-  return s + ',"lr":' + f32(lr) + '}';
+  let s = '{"type":"epoch","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + memoF32(b) + ',"loss":' + memoF32(loss);
+  if (valLoss === valLoss) s += ',"val_loss":' + memoF32(valLoss);
+  return s + ',"lr":' + memoF32(lr) + '}';
 }
 
 export function formatDone(
@@ -185,14 +186,14 @@ export function formatDone(
   bestEpoch: number,
   message: string,
 ): string {
-  let s = '{"type":"done","reason":"' + reason + '","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + f32(b) + ',"loss":' + f32(loss);
+  let s = '{"type":"done","reason":"' + reason + '","epoch":' + epoch + ',"w":' + f32list(w, nw) + ',"b":' + memoF32(b) + ',"loss":' + memoF32(loss);
   if (bestEpoch >= 0) s += ',"best_epoch":' + bestEpoch;
   if (message) s += ',"message":' + JSON.stringify(message);
   return s + '}';
 }
 
 export function formatStep(step: number, x: ArrayLike<number>, nx: number, f: number): string {
-  return '{"type":"step","step":' + step + ',"x":' + f32list(x, nx) + ',"f":' + f32(f) + '}';
+  return '{"type":"step","step":' + step + ',"x":' + f32list(x, nx) + ',"f":' + memoF32(f) + '}';
 }
 
 /** Any other record: plain JSON (their numbers are counts and settings, not float32 values). */

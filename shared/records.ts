@@ -26,16 +26,19 @@ export function textRecords(out: (line: string) => void): RecordSink {
 }
 
 /**
- * Records with float32 bits. `encode` is base64 of bytes: Kaluma's native btoa on the board. The
- * values go through one scratch array allocated here, and the byte views for each length are made
- * once, so a record allocates only its line.
+ * Records with float32 bits. `encode` is base64 of bytes: Kaluma's native btoa on the board (it
+ * breaks its output into lines of 72 characters, so a record's bits stay under 54 bytes: 12 values).
+ * The values go through one scratch array, and the byte view of each length a run uses is made once,
+ * so a record allocates only its line.
  */
 export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Array) => string): RecordSink {
   const values = new Float32Array(MAX_BITS_VALUES);
   const views: Uint8Array[] = [];
-  for (let n = 0; n <= MAX_BITS_VALUES; n++) views.push(new Uint8Array(values.buffer, 0, 4 * n));
   function put(a: ArrayLike<number>, n: number): void {
     for (let i = 0; i < n; i++) values[i] = a[i];
+  }
+  function bits(n: number): string {
+    return encode(views[n] || (views[n] = new Uint8Array(values.buffer, 0, 4 * n)));
   }
   return {
     start: (r) => out(JSON.stringify(r)),
@@ -45,13 +48,13 @@ export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Ar
       values[nw + 1] = loss;
       values[nw + 2] = val;
       values[nw + 3] = lr;
-      out('{"type":"epoch","epoch":' + e + ',"bits":"' + encode(views[nw + 4]) + '"}');
+      out('{"type":"epoch","epoch":' + e + ',"bits":"' + bits(nw + 4) + '"}');
     },
     done(reason, e, w, nw, b, loss, best, message) {
       put(w, nw);
       values[nw] = b;
       values[nw + 1] = loss;
-      let s = '{"type":"done","reason":"' + reason + '","epoch":' + e + ',"bits":"' + encode(views[nw + 2]) + '"';
+      let s = '{"type":"done","reason":"' + reason + '","epoch":' + e + ',"bits":"' + bits(nw + 2) + '"';
       if (best >= 0) s += ',"best_epoch":' + best;
       if (message) s += ',"message":' + JSON.stringify(message);
       out(s + '}');
@@ -59,7 +62,7 @@ export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Ar
     step(st, x, nx, f) {
       put(x, nx);
       values[nx] = f;
-      out('{"type":"step","step":' + st + ',"bits":"' + encode(views[nx + 1]) + '"}');
+      out('{"type":"step","step":' + st + ',"bits":"' + bits(nx + 1) + '"}');
     },
   };
 }

@@ -58,7 +58,6 @@ export class Trainer {
   private readonly lastGood: Float32Array;
 
   private phase: Phase = 'begin';
-  private paused = false;
   private epochNo = 0;
   private pos = 0;
   private pool = 0;
@@ -139,24 +138,14 @@ export class Trainer {
   get finished(): boolean {
     return this.phase === 'finished';
   }
-  get isPaused(): boolean {
-    return this.paused;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-
-  /** Runs to the end, ignoring pause (the desktop's way). */
+  /** Runs to the end (the desktop's way). */
   run(): void {
     while (!this.finished) this.step(1e9);
   }
 
-  /** Advances by about `budget` sample-visits; true while work remains. Does nothing while paused. */
+  /** Advances by about `budget` sample-visits (the board's way, a slice at a time); true while work remains. */
   work(budget: number): boolean {
-    if (!this.paused) this.step(budget);
+    this.step(budget);
     return !this.finished;
   }
 

@@ -4,7 +4,7 @@
 //   noise:        g ← g + N(0, η / (1 + t)^γ)   annealed Gaussian noise (Neelakantan et al. 2015), t = steps so far
 //   weight decay: g ← g + λθ                    L2, coupled to the gradient (torch's weight_decay)
 // They run in that order. AdamW's decoupled decay is not this one: it lives in its rule (optim/adamw.ts).
-import type { TrainConfig } from './config.ts';
+import type { OptimizerOptions, TrainConfig } from './config.ts';
 import type { AnyOptimizer } from './optim/index.ts';
 import type { Random } from './random.ts';
 
@@ -19,10 +19,13 @@ export interface TransformCode {
   scalars: string[];
 }
 
+/** A transform's settings: the optimizer's options, and the noise's when training (walks have none). */
+export type TransformOptions = OptimizerOptions & Partial<Pick<TrainConfig, 'noiseEta' | 'noiseGamma'>>;
+
 export interface GradientTransform<S> {
-  init(cfg: TrainConfig, rng: Random): S;
+  init(cfg: TransformOptions, rng: Random | null): S;
   update(g: Float64Array, theta: Float32Array, n: number, s: S): void;
-  kernel(cfg: TrainConfig): TransformCode;
+  kernel(cfg: TransformOptions): TransformCode;
 }
 
 export interface NoiseState {
@@ -34,7 +37,7 @@ export interface NoiseState {
 }
 
 export const gradientNoise: GradientTransform<NoiseState> = {
-  init: (cfg, rng) => ({ eta: cfg.noiseEta, gamma: cfg.noiseGamma, nsteps: 0, rng }),
+  init: (cfg, rng) => ({ eta: cfg.noiseEta || 0, gamma: cfg.noiseGamma || 0, nsteps: 0, rng: rng as Random }),
   update(g, _theta, n, s) {
     const sd = Math.sqrt(s.eta / Math.pow(1 + s.nsteps, s.gamma));
     s.nsteps++;
@@ -66,9 +69,9 @@ export interface TransformChain {
   decay: DecayState | null;
 }
 
-export function initTransforms(cfg: TrainConfig, optimizer: AnyOptimizer, rng: Random): TransformChain {
+export function initTransforms(cfg: TransformOptions, optimizer: AnyOptimizer, rng: Random | null): TransformChain {
   return {
-    noise: cfg.noiseEta > 0 ? gradientNoise.init(cfg, rng) : null,
+    noise: rng !== null && (cfg.noiseEta || 0) > 0 ? gradientNoise.init(cfg, rng) : null,
     decay: cfg.weightDecay !== 0 && !optimizer.decoupledDecay ? weightDecay.init(cfg, rng) : null,
   };
 }

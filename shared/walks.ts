@@ -1,36 +1,33 @@
 // Function minimization: the same optimizers walk a 1-D or 2-D test function from a start point,
 // one record per step, for the descent-path pictures. Each function carries its gradient, a
-// sensible start, learning rate and step count (the seeds' values where the seeds have them), and
-// the plotting range. ES2019 only: this runs on the board too.
+// sensible start, learning rate and step count (the seeds' values where the seeds have them). What
+// only a figure needs (the formula, the range to draw, the minimum) is the host's, in
+// host/plot/functions.ts. ES2019 only: this runs on the board too.
 
 import { defaultConfig, OPTIMIZERS, type OptimizerName, type OptimizerOptions, ConfigError } from './config.ts';
-import { getOptimizer, type AnyOptimizer } from './optim/index.ts';
+import { fastApply } from './kernels/fast.ts';
+import type { Apply, RuleState } from './kernels/types.ts';
+import { getOptimizer } from './optim/index.ts';
 import { PROTOCOL_VERSION, type WalkStartRecord } from './protocol.ts';
 import type { RecordSink } from './records.ts';
-import { weightDecay, type DecayState } from './transforms.ts';
+import { initTransforms } from './transforms.ts';
 import type { Source } from './trainer.ts';
 
 export interface WalkFunction {
   name: string;
   dims: 1 | 2;
-  /** The formula as a teacher would write it. */
-  formula: string;
   f(x: number, y: number): number;
   /** Writes the gradient at (x, y) into g[0..dims). */
   grad(x: number, y: number, g: Float64Array): void;
   start: number[];
   lr: number;
   steps: number;
-  /** Plot window: [xmin, xmax] and, for 2-D, [ymin, ymax]. */
-  range: number[][];
-  minimum: number[];
 }
 
 export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
   quadratic: {
     name: 'quadratic',
     dims: 1,
-    formula: 'x² + 4x + 1',
     f: (x) => x * x + 4 * x + 1,
     grad: (x, _y, g) => {
       g[0] = 2 * x + 4;
@@ -38,13 +35,10 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [2],
     lr: 0.7,
     steps: 30,
-    range: [[-6, 3]],
-    minimum: [-2],
   },
   bowl: {
     name: 'bowl',
     dims: 2,
-    formula: 'x² + y²',
     f: (x, y) => x * x + y * y,
     grad: (x, y, g) => {
       g[0] = 2 * x;
@@ -53,16 +47,10 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [2, 2],
     lr: 0.1,
     steps: 50,
-    range: [
-      [-3, 3],
-      [-3, 3],
-    ],
-    minimum: [0, 0],
   },
   rosenbrock: {
     name: 'rosenbrock',
     dims: 2,
-    formula: '(1 − x)² + 100(y − x²)²',
     f: (x, y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x),
     grad: (x, y, g) => {
       g[0] = -2 * (1 - x) - 400 * x * (y - x * x);
@@ -71,16 +59,10 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [-1.5, 2],
     lr: 0.001,
     steps: 500,
-    range: [
-      [-2, 2],
-      [-1, 3],
-    ],
-    minimum: [1, 1],
   },
   beale: {
     name: 'beale',
     dims: 2,
-    formula: '(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²',
     f: (x, y) => {
       const a = 1.5 - x + x * y;
       const b = 2.25 - x + x * y * y;
@@ -97,16 +79,10 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [1, 1.5],
     lr: 0.003,
     steps: 1000,
-    range: [
-      [-4.5, 4.5],
-      [-4.5, 4.5],
-    ],
-    minimum: [3, 0.5],
   },
   saddle: {
     name: 'saddle',
     dims: 2,
-    formula: 'x² − y²',
     f: (x, y) => x * x - y * y,
     grad: (x, y, g) => {
       g[0] = 2 * x;
@@ -116,16 +92,10 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [-1.5, 0.001],
     lr: 0.05,
     steps: 80,
-    range: [
-      [-2, 2],
-      [-2, 2],
-    ],
-    minimum: [0, 0],
   },
   ravine: {
     name: 'ravine',
     dims: 2,
-    formula: '0.05x² + 5y²',
     f: (x, y) => 0.05 * x * x + 5 * y * y,
     grad: (x, y, g) => {
       g[0] = 0.1 * x;
@@ -135,11 +105,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     start: [-9, 1],
     lr: 0.19,
     steps: 100,
-    range: [
-      [-10, 10],
-      [-2.5, 2.5],
-    ],
-    minimum: [0, 0],
   },
 };
 
@@ -203,36 +168,31 @@ export class Walker {
   private readonly g: Float64Array;
   /** The point before the latest step: what a diverged walk reports instead of NaN. */
   private readonly prev: Float32Array;
-  private readonly optimizer: AnyOptimizer;
-  private readonly state: object;
-  private readonly decay: DecayState | null;
+  /** A step of the rule: the same kernels as training, on the point instead of a model's parameters. */
+  private readonly apply: Apply;
   private k = -1;
   private done = false;
-  private paused = false;
 
   constructor(
     private readonly cfg: WalkConfig,
     private readonly sink: RecordSink,
     private readonly source: Source = 'desktop',
+    /** The kernel for a step: fastApply, or referenceApply (kernels/reference.ts) for checking it. */
+    kernel: (st: RuleState) => Apply = fastApply,
   ) {
     this.fn = WALK_FUNCTIONS[cfg.fn];
     this.p = new Float32Array(this.fn.dims);
     for (let i = 0; i < this.fn.dims; i++) this.p[i] = cfg.start[i];
     this.g = new Float64Array(this.fn.dims);
     this.prev = new Float32Array(this.fn.dims);
-    this.optimizer = getOptimizer(cfg.optimizer);
-    this.state = this.optimizer.init(this.fn.dims, cfg);
-    this.decay = cfg.weightDecay !== 0 && !this.optimizer.decoupledDecay ? { lambda: cfg.weightDecay } : null;
+    const optimizer = getOptimizer(cfg.optimizer);
+    const dims = this.fn.dims;
+    // The point's coordinates are the "weights" of a model without a bias.
+    this.apply = kernel({ f: dims, bias: false, np: dims, theta: this.p, grad: this.g, optimizer, opt: optimizer.init(dims, cfg), cfg, transforms: initTransforms(cfg, optimizer, null) });
   }
 
   get finished(): boolean {
     return this.done;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
   }
 
   run(): void {
@@ -241,7 +201,7 @@ export class Walker {
 
   /** Takes up to `budget` steps; true while steps remain. */
   work(budget: number): boolean {
-    if (!this.paused) this.advance(budget);
+    this.advance(budget);
     return !this.done;
   }
 
@@ -265,9 +225,8 @@ export class Walker {
       }
       const dims = this.fn.dims;
       this.fn.grad(this.p[0], dims > 1 ? this.p[1] : 0, this.g);
-      if (this.decay) weightDecay.update(this.g, this.p, dims, this.decay);
       this.prev.set(this.p);
-      this.optimizer.update(this.p, this.g, dims, this.state, this.cfg, this.cfg.lr);
+      this.apply(this.cfg.lr);
       this.k++;
       const v = this.value();
       let far = !(v === v && Math.abs(v) !== Infinity);

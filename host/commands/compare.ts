@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { DoneRecord, ProtocolRecord } from '../../shared/protocol.ts';
-import { f32 } from '../../shared/protocol.ts';
+import { formatF32 } from '../../shared/protocol.ts';
 import { collectPorts, comparisonPaths, parseOptimizers, runComparison } from '../compare-common.ts';
 import { readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
@@ -30,7 +30,7 @@ function summary(names: string[], results: ProtocolRecord[][]): string {
   const rows = results.map((recs, i) => {
     const done = recs.find((r): r is DoneRecord => r.type === 'done');
     const last = [...recs].reverse().find((r) => r.type === 'epoch') as { loss: number; val_loss?: number } | undefined;
-    return [names[i], done ? String(done.epoch) : '?', done?.loss != null ? f32(done.loss) : '—', last?.val_loss !== undefined ? f32(last.val_loss) : '', done ? done.reason : 'no done record'];
+    return [names[i], done ? String(done.epoch) : '?', done?.loss != null ? formatF32(done.loss) : '—', last?.val_loss !== undefined ? formatF32(last.val_loss) : '', done ? done.reason : 'no done record'];
   });
   const head = ['optimizer', 'epochs', 'final loss', 'val loss', 'ended'];
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

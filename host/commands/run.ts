@@ -3,7 +3,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { datasetFromPacked } from '../../shared/dataset.ts';
-import { f32, parseRecord, type DoneRecord } from '../../shared/protocol.ts';
+import { formatF32, parseRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { DESKTOP_CAPACITY, parseDecimal, quoteCell, readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
@@ -111,9 +111,9 @@ export function runCommand(opts: RunOptions, io: RunIO): RunResult {
   let prediction: number | null = null;
   if (x !== null && final !== null && final.reason !== 'diverged') {
     prediction = predict(final.w, final.b, x);
-    const text = `predict(${x.join(', ')}) = ${f32(prediction)}`;
+    const text = `predict(${x.join(', ')}) = ${formatF32(prediction)}`;
     // ndjson stays a stream of JSON lines; csv stays a table, so its prediction goes to stderr.
-    if (format === 'ndjson') io.stdout(JSON.stringify({ type: 'predict', x, y: Number(f32(prediction)) }) + '\n');
+    if (format === 'ndjson') io.stdout(JSON.stringify({ type: 'predict', x, y: Number(formatF32(prediction)) }) + '\n');
     else if (format === 'csv') io.stderr(text + '\n');
     else io.stdout(text + '\n');
   }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ProtocolRecord } from '../../shared/protocol.ts';
 import { resolveWalk, WALK_FUNCTIONS, type WalkConfig } from '../../shared/walks.ts';
+import { findFunction, type PlotFunction } from '../plot/functions.ts';
 import { collectPorts, comparisonPaths, parseOptimizers, runComparison } from '../compare-common.ts';
 import { parseDecimal } from '../csv.ts';
 import { UserError } from '../errors.ts';
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       const jobs: Job[] = choices.map((c) => ({ kind: 'walk', walk: resolveWalk({ ...common, fn: opts.fn, optimizer: c.name, ...(c.lr !== undefined ? { lr: c.lr } : {}) }) }));
       const names = choices.map((c) => (c.lr !== undefined ? `${c.name}:${c.lr}` : c.name));
       const { dir, files, figure } = comparisonPaths(`surface-${opts.fn}`, names, opts);
-      const fn = WALK_FUNCTIONS[opts.fn];
+      const fn = findFunction(opts.fn) as PlotFunction;
 
       await runComparison(opts, {
         jobs,

@@ -2,7 +2,7 @@
 // --monitor (or --web) it stays attached and shows the run as `host monitor` does; --data sends a
 // dataset first. The options are exactly `host run`'s.
 import type { Command } from 'commander';
-import { f32 } from '../../shared/protocol.ts';
+import { formatF32 } from '../../shared/protocol.ts';
 import { connectBoard } from '../board-session.ts';
 import { readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       const cfg = configFromOptions(opts, features);
       await session.link.sendCommand({ op: 'config', config: cfg as unknown as Record<string, unknown> });
       const start = () => session.link.sendCommand({ op: 'start' }).then(() => undefined);
-      const summary = `${cfg.optimizer}, lr ${f32(cfg.lr)}, ${cfg.batch === 0 ? 'full batch' : `batch ${cfg.batch}`}, ${cfg.epochs} epochs`;
+      const summary = `${cfg.optimizer}, lr ${formatF32(cfg.lr)}, ${cfg.batch === 0 ? 'full batch' : `batch ${cfg.batch}`}, ${cfg.epochs} epochs`;
       if (!opts.monitor && !opts.web) {
         await start();
         process.stdout.write(`Training started on ${session.path} (${summary}). Watch it with: npx host monitor\n`);

@@ -2,7 +2,7 @@
 // (optionally log-scale) and of w, redrawn at most ten times a second, with the latest numbers
 // above it. Elsewhere (a pipe, a CI log, --no-plot): one text line per record.
 import asciichart from 'asciichart';
-import { f32, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
+import { formatF32, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
 import { RecordFormatter } from '../format.ts';
 
 export interface MonitorView {
@@ -90,8 +90,8 @@ class LivePlot implements MonitorView {
       if (r.val_loss !== undefined) this.val.push(r.epoch, this.opts.log ? Math.log10(Math.max(r.val_loss, 1e-30)) : r.val_loss);
       this.w.push(r.epoch, r.w[0]);
       const total = this.start ? `/${this.start.config.epochs}` : '';
-      const wText = r.w.length === 1 ? f32(r.w[0]) : `[${r.w.map(f32).join(', ')}]`;
-      this.latest = `epoch ${r.epoch}${total}   loss ${f32(r.loss)}${r.val_loss !== undefined ? `   val ${f32(r.val_loss)}` : ''}   w ${wText}   b ${f32(r.b)}   lr ${f32(r.lr)}`;
+      const wText = r.w.length === 1 ? formatF32(r.w[0]) : `[${r.w.map(formatF32).join(', ')}]`;
+      this.latest = `epoch ${r.epoch}${total}   loss ${formatF32(r.loss)}${r.val_loss !== undefined ? `   val ${formatF32(r.val_loss)}` : ''}   w ${wText}   b ${formatF32(r.b)}   lr ${formatF32(r.lr)}`;
     } else if (r.type === 'done') {
       this.notes.push(...this.text.record(r));
     }
@@ -119,7 +119,7 @@ class LivePlot implements MonitorView {
     const h = Math.max(4, Math.floor((rows - 10 - this.notes.length) * 0.6));
     const out: string[] = [];
     const c = this.start?.config;
-    out.push(`\x1b[1m${this.opts.title}\x1b[0m${c ? `   ${c.optimizer}, lr ${f32(c.lr)}, ${c.batch === 0 ? 'full batch' : `batch ${c.batch}`}` : ''}`);
+    out.push(`\x1b[1m${this.opts.title}\x1b[0m${c ? `   ${c.optimizer}, lr ${formatF32(c.lr)}, ${c.batch === 0 ? 'full batch' : `batch ${c.batch}`}` : ''}`);
     const rate = this.records / Math.max(0.001, (Date.now() - this.t0) / 1000);
     out.push(`${this.latest || 'waiting for records…'}   ${rate.toFixed(0)} rec/s`);
     // On a log scale the axis shows the loss itself (10^x), not its exponent.
@@ -130,7 +130,7 @@ class LivePlot implements MonitorView {
       if (this.val.y.length > 1) series.push(this.val.resample(cols));
       out.push(asciichart.plot(series, { height: h, format: label, colors: [asciichart.cyan, asciichart.yellow] }));
       out.push('', 'w per epoch' + (this.w.y.length > 0 && this.start && this.start.features > 1 ? ' (first feature)' : ''));
-      out.push(asciichart.plot(this.w.resample(cols), { height: Math.max(3, Math.floor(h / 2)), format: (x: number) => f32(Number(x.toPrecision(4))).padStart(10), colors: [asciichart.green] }));
+      out.push(asciichart.plot(this.w.resample(cols), { height: Math.max(3, Math.floor(h / 2)), format: (x: number) => formatF32(Number(x.toPrecision(4))).padStart(10), colors: [asciichart.green] }));
     }
     out.push(...this.notes.slice(-6));
     this.opts.stream.write('\x1b[H\x1b[2J' + out.join('\n') + '\n');

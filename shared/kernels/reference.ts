@@ -1,15 +1,22 @@
 // The reference kernels: the engine's formulas as plain loops that call one another, the yardstick
 // every fast kernel is checked against bit for bit (test/engine/kernels.test.ts).
+import type { OptimizerName } from '../config.ts';
 import { addSums, batchGradient, sampleGradient, squaredErrorSum } from '../linear.ts';
+import { referenceUpdate } from '../optim/reference.ts';
 import { applyTransforms } from '../transforms.ts';
-import type { Kernels, TrainingState } from './types.ts';
+import type { Apply, Kernels, RuleState, TrainingState } from './types.ts';
+
+/** The gradient in s.grad → transforms → the optimizer's update. */
+export function referenceApply(s: RuleState, optimizer: OptimizerName): Apply {
+  const rule = referenceUpdate(optimizer);
+  return (lr) => {
+    applyTransforms(s.transforms, s.grad, s.theta, s.np);
+    rule.update(s.theta, s.grad, s.np, s.opt, s.cfg, lr);
+  };
+}
 
 export function referenceKernels(s: TrainingState): Kernels {
-  /** The gradient in s.grad → transforms → the optimizer's rule. */
-  function update(lr: number): void {
-    applyTransforms(s.transforms, s.grad, s.theta, s.np);
-    s.optimizer.update(s.theta, s.grad, s.np, s.opt, s.cfg, lr);
-  }
+  const update = referenceApply(s, s.cfg.optimizer);
   function step(n: number, lr: number): void {
     batchGradient(s.acc, s.f, n, s.grad);
     s.acc.fill(0);

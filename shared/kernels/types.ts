@@ -3,29 +3,41 @@
 // board can stop after any few milliseconds and go on later. Two sets implement the same signatures:
 // reference.ts (readable loops over linear.ts, transforms.ts and each optimizer's update) and
 // fast.ts (loops generated for the run's exact shape). The trainer picks one explicitly.
-import type { TrainConfig } from '../config.ts';
+import type { OptimizerOptions, TrainConfig } from '../config.ts';
 import type { LinearModel } from '../linear.ts';
 import type { AnyOptimizer } from '../optim/index.ts';
 import type { TransformChain } from '../transforms.ts';
 
-export interface TrainingState extends LinearModel {
+/** What one step of an update rule works on: the parameters, their gradient, the rule and its state. */
+export interface RuleState {
+  /** Weights (their locals are named by index), and the bias at index f when `bias`. */
+  f: number;
+  bias: boolean;
   /** Parameters the optimizer updates: f weights, plus the bias when the model has one. */
   np: number;
+  theta: Float32Array;
+  /** The gradient handed to the transforms and the rule (f + 1). */
+  grad: Float64Array;
+  optimizer: AnyOptimizer;
+  /** The optimizer's state (init's result). */
+  opt: object;
+  cfg: OptimizerOptions;
+  transforms: TransformChain;
+}
+
+/** One step of the rule from the gradient in st.grad (transforms first), at learning rate lr. */
+export type Apply = (lr: number) => void;
+
+export interface TrainingState extends RuleState, LinearModel {
+  cfg: TrainConfig;
   /** Parameters in the data's own units: θ itself without standardization. */
   params: Float32Array;
   /** Σ r·zⱼ and Σ r of the batch in progress (f + 1). */
   acc: Float64Array;
-  /** The gradient handed to the transforms and the rule (f + 1). */
-  grad: Float64Array;
   /** 1: a step per sample; otherwise samples per batch. */
   batchSize: number;
   /** Samples summed into acc since the last step. */
   inBatch: number;
-  optimizer: AnyOptimizer;
-  /** The optimizer's state (init's result). */
-  opt: object;
-  cfg: TrainConfig;
-  transforms: TransformChain;
 }
 
 export interface Kernels {

@@ -4,7 +4,7 @@
 //   Δ ← √(u + ε) / √(v + ε) · g
 //   u ← ρu + (1 − ρ)Δ²
 //   θ ← θ − γΔ
-import { f32, type Optimizer } from './types.ts';
+import { f32, type Optimizer, type Reference } from './types.ts';
 
 export interface AdadeltaState {
   sq: Float32Array;
@@ -13,6 +13,16 @@ export interface AdadeltaState {
 
 export const adadelta: Optimizer<AdadeltaState> = {
   init: (size) => ({ sq: new Float32Array(size), acc: new Float32Array(size) }),
+  kernel: () => ({
+    slots: ['sq', 'acc'],
+    scalars: [],
+    consts: 'var rho = o.rho, rho1 = 1 - o.rho, eps = o.eps, dl = 0;',
+    step: '',
+    param: '$sq = fr(rho * $sq + rho1 * $g * $g); dl = sqrt($acc + eps) / sqrt($sq + eps) * $g; $acc = fr(rho * $acc + rho1 * dl * dl); $p = fr($p - lr * dl);',
+  }),
+};
+
+export const adadeltaReference: Reference<AdadeltaState> = {
   update(p, g, n, s, o, lr) {
     const rho = o.rho;
     for (let i = 0; i < n; i++) {
@@ -23,11 +33,4 @@ export const adadelta: Optimizer<AdadeltaState> = {
       p[i] = f32(p[i] - lr * delta);
     }
   },
-  kernel: () => ({
-    slots: ['sq', 'acc'],
-    scalars: [],
-    consts: 'var rho = o.rho, rho1 = 1 - o.rho, eps = o.eps, dl = 0;',
-    step: '',
-    param: '$sq = fr(rho * $sq + rho1 * $g * $g); dl = sqrt($acc + eps) / sqrt($sq + eps) * $g; $acc = fr(rho * $acc + rho1 * dl * dl); $p = fr($p - lr * dl);',
-  }),
 };

@@ -6,7 +6,7 @@
 //   θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
 // β₁ᵗ and β₂ᵗ are running products, one multiply a step (Math.pow is costly on the board and
 // inexact on Espruino; a product gives the same bits everywhere).
-import { f32, type Optimizer, type RuleCode } from './types.ts';
+import { f32, type Optimizer, type Reference, type RuleCode } from './types.ts';
 
 export interface AdamState {
   m: Float32Array;
@@ -63,6 +63,7 @@ export function adamKernel(amsgrad: boolean, decay: boolean): RuleCode {
 
 export const adam: Optimizer<AdamState> = {
   init: initAdam,
-  update: adamStep,
   kernel: (o) => adamKernel(o.amsgrad, false),
 };
+
+export const adamReference: Reference<AdamState> = { update: adamStep };

@@ -9,7 +9,7 @@ import { rmsprop } from './rmsprop.ts';
 import { sgd } from './sgd.ts';
 import type { Optimizer } from './types.ts';
 
-export type { Optimizer, RuleCode } from './types.ts';
+export type { Optimizer, Reference, RuleCode } from './types.ts';
 
 /** Any optimizer: its state is opaque to the trainer, which only hands it back to the same optimizer. */
 export type AnyOptimizer = Optimizer<object>;

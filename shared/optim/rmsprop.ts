@@ -4,7 +4,7 @@
 //   centered:  ḡ ← αḡ + (1 − α)g,  v′ ← v − ḡ²   else v′ ← v
 //   momentum μ > 0:  b ← μb + g / (√v′ + ε),  θ ← θ − γb
 //   otherwise:       θ ← θ − γ g / (√v′ + ε)
-import { f32, type Optimizer } from './types.ts';
+import { f32, type Optimizer, type Reference } from './types.ts';
 
 export interface RmspropState {
   sq: Float32Array;
@@ -14,6 +14,26 @@ export interface RmspropState {
 
 export const rmsprop: Optimizer<RmspropState> = {
   init: (size) => ({ sq: new Float32Array(size), avg: new Float32Array(size), buf: new Float32Array(size) }),
+  kernel(o) {
+    const slots = ['sq'];
+    let param = '$sq = fr(al * $sq + al1 * $g * $g); ';
+    if (o.centered) {
+      slots.push('avg');
+      param += '$avg = fr(al * $avg + al1 * $g); den = sqrt($sq - $avg * $avg) + eps; ';
+    } else {
+      param += 'den = sqrt($sq) + eps; ';
+    }
+    if (o.momentum > 0) {
+      slots.push('buf');
+      param += '$buf = fr(mu * $buf + $g / den); $p = fr($p - lr * $buf);';
+    } else {
+      param += '$p = fr($p - lr * $g / den);';
+    }
+    return { slots, scalars: [], consts: 'var al = o.alpha, al1 = 1 - o.alpha, eps = o.eps, mu = o.momentum, den = 0;', step: '', param };
+  },
+};
+
+export const rmspropReference: Reference<RmspropState> = {
   update(p, g, n, s, o, lr) {
     const a = o.alpha;
     for (let i = 0; i < n; i++) {
@@ -36,22 +56,5 @@ export const rmsprop: Optimizer<RmspropState> = {
         p[i] = f32(p[i] - (lr * d) / denom);
       }
     }
-  },
-  kernel(o) {
-    const slots = ['sq'];
-    let param = '$sq = fr(al * $sq + al1 * $g * $g); ';
-    if (o.centered) {
-      slots.push('avg');
-      param += '$avg = fr(al * $avg + al1 * $g); den = sqrt($sq - $avg * $avg) + eps; ';
-    } else {
-      param += 'den = sqrt($sq) + eps; ';
-    }
-    if (o.momentum > 0) {
-      slots.push('buf');
-      param += '$buf = fr(mu * $buf + $g / den); $p = fr($p - lr * $buf);';
-    } else {
-      param += '$p = fr($p - lr * $g / den);';
-    }
-    return { slots, scalars: [], consts: 'var al = o.alpha, al1 = 1 - o.alpha, eps = o.eps, mu = o.momentum, den = 0;', step: '', param };
   },
 };

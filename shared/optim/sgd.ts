@@ -3,7 +3,7 @@
 //   if μ ≠ 0:  b ← g on the first step, else b ← μb + (1 − τ)g   (momentum μ, dampening τ)
 //              g ← g + μb if nesterov, else g ← b
 //   θ ← θ − γg
-import { f32, type Optimizer } from './types.ts';
+import { f32, type Optimizer, type Reference } from './types.ts';
 
 export interface SgdState {
   buf: Float32Array;
@@ -13,6 +13,21 @@ export interface SgdState {
 
 export const sgd: Optimizer<SgdState> = {
   init: (size) => ({ buf: new Float32Array(size), started: 0 }),
+  kernel(o) {
+    if (o.momentum === 0) return { slots: [], scalars: [], consts: '', step: '', param: '$p = fr($p - lr * $g);' };
+    const apply = o.nesterov ? '$p = fr($p - lr * ($g + mu * $buf));' : '$p = fr($p - lr * $buf);';
+    return {
+      slots: ['buf'],
+      scalars: ['started'],
+      consts: 'var mu = o.momentum, damp1 = 1 - o.dampening;',
+      step: '',
+      param: '$buf = fr(mu * $buf + damp1 * $g); ' + apply,
+      first: { scalar: 'started', param: '$buf = fr($g); ' + apply },
+    };
+  },
+};
+
+export const sgdReference: Reference<SgdState> = {
   update(p, g, n, s, o, lr) {
     const mu = o.momentum;
     for (let i = 0; i < n; i++) {
@@ -25,17 +40,5 @@ export const sgd: Optimizer<SgdState> = {
       p[i] = f32(p[i] - lr * d);
     }
     if (mu !== 0) s.started = 1;
-  },
-  kernel(o) {
-    if (o.momentum === 0) return { slots: [], scalars: [], consts: '', step: '', param: '$p = fr($p - lr * $g);' };
-    const apply = o.nesterov ? '$p = fr($p - lr * ($g + mu * $buf));' : '$p = fr($p - lr * $buf);';
-    return {
-      slots: ['buf'],
-      scalars: ['started'],
-      consts: 'var mu = o.momentum, damp1 = 1 - o.dampening;',
-      step: '',
-      param: '$buf = fr(mu * $buf + damp1 * $g); ' + apply,
-      first: { scalar: 'started', param: '$buf = fr($g); ' + apply },
-    };
   },
 };

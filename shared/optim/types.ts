@@ -2,8 +2,8 @@ import type { OptimizerOptions } from '../config.ts';
 
 /**
  * An optimizer is a pair of functions over explicit state (as in optax): `init` allocates the state
- * once for `size` parameters; `update` applies one step in place to p[0..n) given the gradient
- * g[0..n) and the learning rate for this step. Nothing is allocated per step.
+ * once for `size` parameters; its `Reference.update` applies one step in place to p[0..n) given the
+ * gradient g[0..n) and the learning rate for this step. Nothing is allocated per step.
  *
  * Precision, the engine's one rule: what persists is float32, what is in flight is double. The
  * parameters and every value of the optimizer's state are stored as float32 (as torch stores them),
@@ -15,10 +15,17 @@ import type { OptimizerOptions } from '../config.ts';
  */
 export interface Optimizer<S> {
   init(size: number, o: OptimizerOptions): S;
-  update(p: Float32Array, g: Float64Array, n: number, s: S, o: OptimizerOptions, lr: number): void;
   kernel(o: OptimizerOptions): RuleCode;
   /** The rule applies weight_decay itself (AdamW's decoupled decay), so no L2 term is added to g. */
   decoupledDecay?: boolean;
+}
+
+/**
+ * The readable form of the rule, kept apart from `Optimizer` so that the board's bundle, which runs
+ * the generated kernels only, leaves it out (optim/reference.ts gathers them).
+ */
+export interface Reference<S> {
+  update(p: Float32Array, g: Float64Array, n: number, s: S, o: OptimizerOptions, lr: number): void;
 }
 
 /**

@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
 import { datasetFromPacked } from '../../shared/dataset.ts';
 import { fastKernels, kernelSource } from '../../shared/kernels/fast.ts';
-import { referenceKernels } from '../../shared/kernels/reference.ts';
+import { referenceApply, referenceKernels } from '../../shared/kernels/reference.ts';
 import type { Kernels, TrainingState } from '../../shared/kernels/types.ts';
 import { getOptimizer } from '../../shared/optim/index.ts';
 import { Random } from '../../shared/random.ts';
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { initTransforms } from '../../shared/transforms.ts';
+import { resolveWalk, Walker, WALK_FUNCTIONS } from '../../shared/walks.ts';
 import { optionCases } from './option-sets.ts';
 
 /** 30 samples of f features: mixed magnitudes, y roughly linear in x. */
@@ -260,6 +261,22 @@ describe('in pure double (no float32 rounding anywhere), the kernels still equal
       Math.fround = fround;
     }
   });
+});
+
+describe('walks take the same steps with either kernel', () => {
+  for (const c of optionCases()) {
+    it(c.name, () => {
+      for (const fn of Object.keys(WALK_FUNCTIONS)) {
+        const cfg = resolveWalk({ fn, optimizer: c.optimizer, ...c.options, steps: 40 });
+        const run = (apply: typeof referenceApply | undefined): string[] => {
+          const lines: string[] = [];
+          new Walker(cfg, textRecords((l) => lines.push(l)), 'desktop', apply ? (st) => apply(st, c.optimizer) : undefined).run();
+          return lines;
+        };
+        expect(run(undefined), fn).toEqual(run(referenceApply));
+      }
+    });
+  }
 });
 
 describe('the generated text', () => {

@@ -1,6 +1,7 @@
 // The seed scripts' results, reproduced by the engine.
 import { describe, expect, it } from 'vitest';
-import { resolveWalk, Walker, WALK_FUNCTIONS } from '../../shared/walks.ts';
+import { resolveWalk, Walker } from '../../shared/walks.ts';
+import { findFunction } from '../../host/plot/functions.ts';
 import { parseRecord, type StepRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { SEED, train } from './helpers.ts';
 import { textRecords } from '../../shared/records.ts';
@@ -45,7 +46,7 @@ describe('seed scripts', () => {
   });
 
   it.each(['rosenbrock', 'beale', 'ravine'])('momentum and Adam approach the minimum of %s', (fn) => {
-    const min = WALK_FUNCTIONS[fn].minimum;
+    const min = findFunction(fn)!.minimum;
     for (const opt of ['momentum', 'adam'] as const) {
       const { steps, done } = walk(fn, opt, { steps: 3000 });
       expect(done.reason).toBe('epochs');

@@ -1,5 +1,6 @@
 // Feeds a dashboard the way a board would: the desktop engine trains in timer slices and its
-// records go to push() as they come; Pause, Resume and Stop act on that engine.
+// records go to push() as they come; Pause and Resume hold the slices (as the firmware does), Stop
+// acts on the engine.
 
 import { resolveConfig, type TrainConfig } from '../../shared/config.ts';
 import { parseRecord } from '../../shared/protocol.ts';
@@ -11,8 +12,6 @@ import { textRecords } from '../../shared/records.ts';
 
 interface Engine {
   work(budget: number): boolean;
-  pause(): void;
-  resume(): void;
   stop(): void;
 }
 
@@ -33,11 +32,12 @@ function feed(make: (out: (line: string) => void) => Engine, sink: (line: string
   let resolveDone: () => void;
   const finished = new Promise<void>((r) => (resolveDone = r));
   const t0 = Date.now();
+  let paused = false;
   const tick = () => {
     const due = ((Date.now() - t0) / 1000) * rate;
     let more = true;
-    // Bounded: a paused engine does work without printing, and must not hold the event loop.
-    for (let n = 0; more && emitted < due && n < 100_000; n++) more = engine.work(1);
+    // Bounded, so that a long run does not hold the event loop.
+    if (!paused) for (let n = 0; more && emitted < due && n < 100_000; n++) more = engine.work(1);
     if (more) setTimeout(tick, 10);
     else resolveDone();
   };
@@ -47,11 +47,11 @@ function feed(make: (out: (line: string) => void) => Engine, sink: (line: string
     calls,
     pause: () => {
       calls.push('pause');
-      engine.pause();
+      paused = true;
     },
     resume: () => {
       calls.push('resume');
-      engine.resume();
+      paused = false;
     },
     stop: () => {
       calls.push('stop');
