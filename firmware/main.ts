@@ -20,7 +20,7 @@ const CAPACITY = 1024;
  * about 1 ms), so a slice of 8 ms lost a tenth of the board's time; 40 ms loses about 2 %, and a
  * command still gets through within a few hundredths of a second.
  */
-const SLICE_MS = 40;
+const SLICE_MS = 100;
 
 const dataset = new Dataset(CAPACITY, MAX_FEATURES);
 // One chunk's bytes, copied out of atob's answer into an aligned buffer that the word and float
@@ -31,7 +31,7 @@ const chunkFloats = new Float32Array(chunkBytes.buffer);
 
 let datasetCrc = 0;
 /** Kaluma's atob and btoa are not the web's: bytes in a Uint8Array, decoded and encoded natively (runtime-facts.md). */
-const atobBytes = atob as unknown as (b64: string) => Uint8Array;
+const atobBytes = atob as unknown as (b64: string) => Uint8Array | undefined;
 const btoaBytes = btoa as unknown as (bytes: Uint8Array) => string;
 // The last request answered with success: a resend of the same seq (its answer was lost) gets the
 // same answer again instead of running twice (appending a chunk twice, restarting a run).
@@ -188,15 +188,19 @@ function command(seq: number, cmd: Command): void {
   }
 }
 
-/** Kaluma's native atob (bytes decoded outside the JavaScript heap) into chunkBytes; -1 if malformed or too long. */
+/**
+ * Kaluma's native atob (bytes decoded outside the JavaScript heap) into chunkBytes; -1 if malformed
+ * or too long. Kaluma's atob answers bad input with undefined (src/base64.c), and skips characters
+ * outside the alphabet: the chunk's CRC-32 catches what that lets through.
+ */
 function decode(b64: string): number {
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined;
   try {
     bytes = atobBytes(b64);
   } catch (_e) {
     return -1;
   }
-  if (bytes.length > chunkBytes.length) return -1;
+  if (!bytes || bytes.length > chunkBytes.length) return -1;
   chunkBytes.set(bytes);
   return bytes.length;
 }

@@ -32,13 +32,13 @@ function each(st: RuleState, code: string, bias?: string): string {
 }
 
 /**
- * Reads sample _k (or idx[_k]): the features the model sees into _z0… and the residual into _r,
- * linear.ts's residual term for term. `raw`: the data's own units (no standardization).
+ * Reads sample k (or idx[k]; k is _k or _k1): the features the model sees into _z0… and the
+ * residual into _r, linear.ts's residual term for term. `raw`: the data's own units (no standardization).
  */
-function sample(st: TrainingState, indexed: boolean, raw: boolean): string {
+function sample(st: TrainingState, indexed: boolean, raw: boolean, k: string): string {
   const f = st.f;
-  const I = indexed ? '_i' : '_k';
-  let s = (indexed ? 'var _i = idx[_k]; ' : '') + (f > 1 ? 'var _row = ' + I + ' * ' + f + '; ' : '');
+  const I = indexed ? '_i' : k;
+  let s = (indexed ? 'var _i = idx[' + k + ']; ' : '') + (f > 1 ? 'var _row = ' + I + ' * ' + f + '; ' : '');
   let pred = st.bias ? 'pb' : '';
   for (let j = 0; j < f; j++) {
     const x = 'x[' + (f === 1 ? I : j ? '_row + ' + j : '_row') + ']';
@@ -47,6 +47,15 @@ function sample(st: TrainingState, indexed: boolean, raw: boolean): string {
     pred += (pred ? ' + ' : '') + 'p' + j + ' * _z' + j;
   }
   return s + '_r = ' + pred + ' - y[' + I + ']; ';
+}
+
+/**
+ * The samples from _k up to `end` (an expression), two a turn: `body(k)` for sample k. The loop's
+ * test, increment and jump are paid once for two samples (they cost as much as a multiply on the
+ * board); the samples keep their order, so every sum is the same.
+ */
+function loop(end: string, body: (k: string) => string): string {
+  return 'var _last = ' + end + ' - 1; for (; _k < _last; _k += 2) { var _k1 = _k + 1; ' + body('_k') + body('_k1') + '} if (_k < ' + end + ') { ' + body('_k') + '_k++; } ';
 }
 
 /**
@@ -60,8 +69,14 @@ function step(st: RuleState, grad: string, biasGrad: string, first?: boolean): s
   const noise = st.transforms.noise ? gradientNoise.kernel(st.cfg) : null;
   const decay = st.transforms.decay ? weightDecay.kernel(st.cfg) : null;
   const per = (noise ? noise.param + ' ' : '') + (decay ? decay.param + ' ' : '');
+  // A gradient the rule reads once, untouched by transforms, goes into the rule as an expression
+  // rather than through _g: a store and a load less per parameter (plain SGD, momentum).
+  const param = (f: boolean, g: string): string => {
+    const code = f && rule.first ? rule.first.param : rule.param;
+    return !per && code.split('$g').length === 2 ? code.replace('$g', '(' + g + ')') : '_g = ' + g + '; ' + per + code;
+  };
   const body = (f: boolean): string =>
-    (noise ? noise.step + ' ' : '') + rule.step + ' ' + each(st, '_g = ' + grad + '; ' + per + (f && rule.first ? rule.first.param : rule.param), '_g = ' + biasGrad + '; ' + per + (f && rule.first ? rule.first.param : rule.param)) + (f && rule.first ? rule.first.scalar + ' = 1; ' : '');
+    (noise ? noise.step + ' ' : '') + rule.step + ' ' + each(st, param(f, grad), param(f, biasGrad)) + (f && rule.first ? rule.first.scalar + ' = 1; ' : '');
   if (first !== undefined || !rule.first) return body(!!first);
   return 'if (' + rule.first.scalar + ') { ' + body(false) + '} else { ' + body(true) + '} ';
 }
@@ -109,17 +124,17 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     // The plain loss is at the parameters in the data's units; the fused pass is at θ (the same
     // array without standardization, which is the only case the trainer fuses).
     const fused = name === 'lossAndSums';
-    return load + (fused ? accLoad : '') + 'var _ls = sum; for (var _k = from; _k < to; _k++) { ' + sample(st, indexed, true) + (fused ? sums : '') + '_ls += _r * _r; } ' + (fused ? accStore : '') + 'return _ls;';
+    return load + (fused ? accLoad : '') + 'var _ls = sum, _k = from; ' + loop('to', (k) => sample(st, indexed, true, k) + (fused ? sums : '') + '_ls += _r * _r; ') + (fused ? accStore : '') + 'return _ls;';
   }
   let std = '';
   if (st.cfg.standardize) for (let j = 0; j < st.f; j++) std += 'var _m' + j + ' = S.mean[' + j + '], _c' + j + ' = S.scale[' + j + ']; ';
   const head = load + std + 'var _k = from; ';
   if (st.batchSize === 1) {
     // A step per sample. SGD's first momentum step is peeled off the loop rather than tested in it.
-    const one = (first: boolean): string => sample(st, indexed, false) + '_r2 = 2 * _r; ' + step(st, '_r2 * _z#', '_r2', first);
+    const one = (first: boolean, k: string): string => sample(st, indexed, false, k) + '_r2 = 2 * _r; ' + step(st, '_r2 * _z#', '_r2', first);
     const rule = st.optimizer.kernel(st.cfg);
-    const peel = rule.first ? 'if (_k < to && !' + rule.first.scalar + ') { ' + one(true) + '_k++; } ' : '';
-    return head + peel + 'for (; _k < to; _k++) { ' + one(false) + '} ' + store;
+    const peel = rule.first ? 'if (_k < to && !' + rule.first.scalar + ') { ' + one(true, '_k') + '_k++; } ' : '';
+    return head + peel + loop('to', (k) => one(false, k)) + store;
   }
   // Sums over the samples, and a step at each batch's end (at most batchSize samples, and never
   // past poolEnd); a batch cut by `to` carries its sums to the next call in S.acc.
@@ -127,7 +142,7 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     head + accLoad +
     'var _inb = S.inBatch, _bs = S.batchSize, _sc = 0, _end = 0, _stop = 0; ' +
     'while (_k < to) { _end = _k + (_bs - _inb); if (_end > poolEnd) _end = poolEnd; _stop = _end < to ? _end : to; _inb += _stop - _k; ' +
-    'for (; _k < _stop; _k++) { ' + sample(st, indexed, false) + sums + '} ' +
+    loop('_stop', (k) => sample(st, indexed, false, k) + sums) +
     'if (_k === _end) { _sc = 2 / _inb; ' + step(st, '$_a * _sc', '$_a * _sc') + each(st, '$_a = 0;') + '_inb = 0; } } ' +
     accStore + 'S.inBatch = _inb; ' + store
   );

@@ -21,7 +21,8 @@ export const sgd: Optimizer<SgdState> = {
       scalars: ['started'],
       consts: 'var mu = o.momentum, damp1 = 1 - o.dampening;',
       step: '',
-      param: '$buf = fr(mu * $buf + damp1 * $g); ' + apply,
+      // Without dampening (1 − τ)·g is 1·g, which is g exactly: one multiply less per parameter.
+      param: '$buf = fr(mu * $buf + ' + (o.dampening === 0 ? '$g' : 'damp1 * $g') + '); ' + apply,
       first: { scalar: 'started', param: '$buf = fr($g); ' + apply },
     };
   },

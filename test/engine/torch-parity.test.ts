@@ -32,8 +32,8 @@ describe('parity with torch.optim on the seed data', () => {
     expect(ref.cases).toHaveLength(16);
   });
 
-  for (const c of ref.cases) {
-    it(`${c.model} ${c.optimizer} ${JSON.stringify(c.options)}`, () => {
+  for (const c of ref.cases) for (const kernels of ['fast', 'reference'] as const) {
+    it(`${c.model} ${c.optimizer} ${JSON.stringify(c.options)} (${kernels} kernels)`, () => {
       const cfg: Partial<TrainConfig> = {
         optimizer: c.optimizer,
         batch: c.batch,
@@ -44,7 +44,7 @@ describe('parity with torch.optim on the seed data', () => {
       };
       if (c.options.lr !== undefined) cfg.lr = c.options.lr;
       if (c.options.momentum !== undefined) cfg.momentum = c.options.momentum;
-      const { epochs } = train(packed, ref.data.x[0].length, cfg);
+      const { epochs } = train(packed, ref.data.x[0].length, cfg, kernels);
       expect(epochs).toHaveLength(c.records.length);
       for (const want of c.records) {
         const got = epochs[want.epoch];
