@@ -281,8 +281,13 @@ export function decodeBits(b64: string): number[] | null {
   const n = base64Decode(b64, new Uint8Array(scratch.buffer));
   if (n < 0 || n % 4 !== 0) return null;
   const out: number[] = [];
-  // -0 reads as 0: the text form prints both as 0, and the two forms must give one record.
-  for (let i = 0; i < n / 4; i++) out.push(scratch[i] === 0 ? 0 : scratch[i]);
+  // Each value as the text form would give it: the double of its shortest decimal (so that a record
+  // from the board and the same record from `host run` are equal objects, not just equal float32s),
+  // and -0 as 0. NaN stays NaN (it marks a value the record does not have).
+  for (let i = 0; i < n / 4; i++) {
+    const v = scratch[i];
+    out.push(v !== v ? v : v === 0 ? 0 : Number(formatF32(v)));
+  }
   return out;
 }
 
