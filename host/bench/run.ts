@@ -5,6 +5,7 @@ import type { Dataset } from '../../shared/dataset.ts';
 import { buildFirmware, MAX_BUNDLE_BYTES, REPO_ROOT } from '../build/firmware.ts';
 import { handGd, handSgd } from './baseline.ts';
 import { benchBoard, type BoardResult } from './board.ts';
+import { benchBoardSpeed, type BoardSpeedResult } from './board-speed.ts';
 import { syntheticDataset } from './data.ts';
 import { engineRun, engineTrain, type Job } from './engine.ts';
 import { compare, setClock, type Clock, type Measured } from './measure.ts';
@@ -15,6 +16,10 @@ export interface BenchOptions {
   clock: Clock;
   tfjs: boolean;
   board: boolean;
+  /** The board-speed section (Duktape as an interpreter proxy, board-speed.ts). */
+  boardSpeed: boolean;
+  /** Run this section alone (the firmware is still built: the section runs it). */
+  only?: BenchSection;
   /** Progress notes (stderr), never mixed into the results. */
   log: (msg: string) => void;
 }
@@ -31,6 +36,9 @@ export const THROUGHPUT_JOBS: JobSpec[] = [
   { name: 'per-sample SGD', samples: 1024, features: 2, batch: 1, lr: 0.01 },
   { name: 'full-batch GD', samples: 1024, features: 2, batch: 0, lr: 0.1 },
 ];
+
+export const BENCH_SECTIONS = ['throughput', 'memory', 'virtual-pico', 'scaling', 'board-speed'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export const SCALING_SIZES = [10, 100, 1000, 10_000, 100_000];
 
@@ -73,6 +81,8 @@ export interface BenchResult {
   cores: number;
   clock: Clock;
   quick: boolean;
+  /** The sections this run measured (all but one with --only). */
+  sections: BenchSection[];
   throughput: ThroughputRow[];
   /** Why TF.js is missing from the throughput rows, when it is. */
   tfjsNote: string | null;
@@ -80,6 +90,7 @@ export interface BenchResult {
   memory: MemoryReport[];
   board: BoardResult;
   scaling: ScalingRow[];
+  boardSpeed: BoardSpeedResult;
   seconds: number;
 }
 
@@ -212,17 +223,29 @@ function scaling(opts: BenchOptions): ScalingRow[] {
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const t0 = performance.now();
   setClock(opts.clock);
+  const wants = (s: BenchSection): boolean => opts.only === undefined || opts.only === s;
   opts.log('firmware: building the bundle');
   const fw = await buildFirmware({ write: false });
-  const memory = memoryReports();
-  const tp = throughput(opts);
-  const sc = scaling(opts);
+  const memory = wants('memory') ? memoryReports() : [];
+  const tp = wants('throughput') ? throughput(opts) : [];
+  const sc = wants('scaling') ? scaling(opts) : [];
   // TF.js only now: its allocations stay out of the engine / hand-written comparison (see throughput).
-  const loaded = await loadTfjs(opts);
+  const loaded = wants('throughput') ? await loadTfjs(opts) : 'skipped';
   tfjsThroughput(opts, loaded, tp);
-  const board: BoardResult = opts.board ? await benchBoard(fw, opts.log) : { available: false, reason: 'skipped (--no-board)' };
+  const board: BoardResult = !wants('virtual-pico')
+    ? { available: false, reason: 'skipped (--only ' + opts.only + ')' }
+    : opts.board
+      ? await benchBoard(fw, opts.log)
+      : { available: false, reason: 'skipped (--no-board)' };
+  // Last: the proxy runs in child processes, each timed by its own CPU clock, after every in-process
+  // section (and the virtual Pico's worker) is done.
+  const boardSpeed: BoardSpeedResult = !wants('board-speed')
+    ? { available: false, reason: 'skipped (--only ' + opts.only + ')' }
+    : opts.boardSpeed
+      ? await benchBoardSpeed(fw.code, { quick: opts.quick, log: opts.log })
+      : { available: false, reason: 'skipped (--no-board-speed)' };
   return {
-    command: 'npm run bench' + (opts.quick ? ' -- --quick' : ''),
+    command: 'npm run bench' + (opts.quick || opts.only ? ' --' : '') + (opts.quick ? ' --quick' : '') + (opts.only ? ' --only ' + opts.only : ''),
     date: new Date().toISOString(),
     commit: commit(),
     node: process.version,
@@ -230,12 +253,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     cores: cpus().length,
     clock: opts.clock,
     quick: opts.quick,
+    sections: BENCH_SECTIONS.filter(wants),
     throughput: tp,
     tfjsNote: typeof loaded === 'string' ? loaded : null,
     firmware: { bytes: fw.bytes, lines: fw.lines, limit: MAX_BUNDLE_BYTES },
     memory,
     board,
     scaling: sc,
+    boardSpeed,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -12,14 +12,18 @@ export function register(program: Command): void {
     .addOption(new Option('--clock <clock>', 'time by this process\'s CPU time or by the wall clock').choices(['cpu', 'wall']).default('cpu'))
     .option('--no-tfjs', 'leave TF.js out')
     .option('--no-board', 'leave the virtual Pico out')
-    .action(async (o: { json?: boolean; quick?: boolean; clock: 'cpu' | 'wall'; tfjs: boolean; board: boolean }) => {
-      const { runBench } = await import('../bench/run.ts');
+    .option('--no-board-speed', 'leave the board-speed section (Duktape as an interpreter proxy) out')
+    .addOption(new Option('--only <section>', 'measure one section alone').choices(['throughput', 'memory', 'virtual-pico', 'scaling', 'board-speed']))
+    .action(async (o: { json?: boolean; quick?: boolean; clock: 'cpu' | 'wall'; tfjs: boolean; board: boolean; boardSpeed: boolean; only?: string }) => {
+      const { runBench, BENCH_SECTIONS } = await import('../bench/run.ts');
       const { formatReport } = await import('../bench/report.ts');
       const result = await runBench({
         quick: o.quick === true,
         clock: o.clock,
         tfjs: o.tfjs,
         board: o.board,
+        boardSpeed: o.boardSpeed,
+        only: BENCH_SECTIONS.find((s) => s === o.only),
         log: (msg) => {
           if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${msg}`);
         },

@@ -148,9 +148,26 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
   );
 }
 
+type KernelFn = (...args: unknown[]) => number;
+
+// The last few compiled kernels by their text: a run that starts again with the same shape (the
+// bench's repetitions, a class restarting a run) reuses them, and the desktop's JIT keeps its
+// optimized code instead of warming a fresh copy up. Small, because on the board each holds a few
+// kilobytes of byte code.
+const CACHE_SIZE = 4;
+const cached: { text: string; fn: KernelFn }[] = [];
+
+function compile(args: string, text: string): KernelFn {
+  for (let i = 0; i < cached.length; i++) if (cached[i].text === text) return cached[i].fn;
+  const fn = new Function('S', 'idx', args, text) as KernelFn;
+  if (cached.length === CACHE_SIZE) cached.shift();
+  cached.push({ text, fn });
+  return fn;
+}
+
 /** One step of the rule from the gradient in st.grad, generated for this state's rule and size. */
 export function fastApply(st: RuleState): Apply {
-  const fn = new Function('S', 'idx', 'lr', kernelSource(st as TrainingState, 'apply', false)) as (S: RuleState, idx: null, lr: number) => void;
+  const fn = compile('lr', kernelSource(st as TrainingState, 'apply', false));
   return (lr) => fn(st, null, lr);
 }
 
@@ -160,10 +177,10 @@ export function fastApply(st: RuleState): Apply {
  */
 export function fastKernels(st: TrainingState): Kernels {
   // Compiled kernels by name and variant (0: direct samples, 1: indexed).
-  const made: Record<string, (...args: unknown[]) => number> = {};
-  function kernel(name: KernelName, idx: Uint32Array | null, args: string): (...args: unknown[]) => number {
+  const made: Record<string, KernelFn> = {};
+  function kernel(name: KernelName, idx: Uint32Array | null, args: string): KernelFn {
     const key = name + (idx === null ? 0 : 1);
-    return made[key] || (made[key] = new Function('S', 'idx', args, kernelSource(st, name, idx !== null)) as (...args: unknown[]) => number);
+    return made[key] || (made[key] = compile(args, kernelSource(st, name, idx !== null)));
   }
   return {
     train: (idx, from, to, poolEnd, lr) => {

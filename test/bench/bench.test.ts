@@ -40,7 +40,7 @@ describe('bench', () => {
   });
 
   it('`npm run bench -- --quick` runs and reports every section', async () => {
-    const r = await host(['bench', '--quick', '--no-tfjs', '--no-board'], { timeoutMs: 120000 });
+    const r = await host(['bench', '--quick', '--no-tfjs', '--no-board', '--no-board-speed'], { timeoutMs: 120000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Training throughput/);
     expect(r.stdout).toMatch(/Firmware bundle\s+\d[\d,]* B/);
