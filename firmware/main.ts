@@ -15,12 +15,13 @@ import { chainCrcWord, crc32Words, MAX_B64, type Command } from '../shared/wire.
 /** Samples the board holds: 1,024 × 8 features of float32 is 36 KB of the 180 KB heap. */
 const CAPACITY = 1024;
 /**
- * Target length of one training slice; the REPL waits while a slice runs. Between two slices the
- * board idles until its next loop pass (setTimeout 0 fires once the millisecond clock has moved on,
- * about 1 ms), so a slice of 8 ms lost a tenth of the board's time; 40 ms loses about 2 %, and a
- * command still gets through within a few hundredths of a second.
+ * Target length of one training slice; the REPL waits while a slice runs. Each slice costs the board
+ * about 1.5 ms beyond its samples: its next loop pass (setTimeout 0 fires once the millisecond clock
+ * has moved on), the kernel's start (every array, weight and constant read into locals) and the
+ * trainer's checks. At 8 ms that was a sixth of the board's time; at 150 ms it is 1 %, and a command
+ * (pause, stop, status) still gets through within a sixth of a second.
  */
-const SLICE_MS = 100;
+const SLICE_MS = 150;
 
 const dataset = new Dataset(CAPACITY, MAX_FEATURES);
 // One chunk's bytes, copied out of atob's answer into an aligned buffer that the word and float

@@ -32,30 +32,42 @@ function each(st: RuleState, code: string, bias?: string): string {
 }
 
 /**
- * Reads sample k (or idx[k]; k is _k or _k1): the features the model sees into _z0… and the
- * residual into _r, linear.ts's residual term for term. `raw`: the data's own units (no standardization).
+ * Reads sample _k + o (o from 0 to UNROLL − 1), directly or through idx: the features the model sees
+ * into _z0… (when `keepZ`; otherwise read where they are used) and the residual into _r (or twice it
+ * into _r2, `doubled`), linear.ts's residual term for term. `raw`: the data's own units (no standardization). Read directly, the
+ * samples of a loop turn share one row offset: sample o's features sit o·f values further on.
  */
-function sample(st: TrainingState, indexed: boolean, raw: boolean, k: string): string {
+function sample(st: TrainingState, indexed: boolean, raw: boolean, o: number, keepZ: boolean, doubled = false): string {
   const f = st.f;
+  const k = o ? '_k + ' + o : '_k';
   const I = indexed ? '_i' : k;
-  let s = (indexed ? 'var _i = idx[' + k + ']; ' : '') + (f > 1 ? 'var _row = ' + I + ' * ' + f + '; ' : '');
+  let s = indexed ? 'var _i = idx[' + k + ']; ' : '';
+  if (f > 1 && (indexed || !o)) s += 'var _row = ' + (indexed ? '_i' : '_k') + ' * ' + f + '; ';
+  const at = (j: number): number => j + (indexed ? 0 : o * f);
   let pred = st.bias ? 'pb' : '';
   for (let j = 0; j < f; j++) {
-    const x = 'x[' + (f === 1 ? I : j ? '_row + ' + j : '_row') + ']';
+    const x = 'x[' + (f === 1 ? I : at(j) ? '_row + ' + at(j) : '_row') + ']';
     // Without a bias the mean is 0, and x − 0 is x: the subtraction is left out, not the bits.
-    s += 'var _z' + j + ' = ' + (raw || !st.cfg.standardize ? x : st.bias ? '(' + x + ' - _m' + j + ') / _c' + j : x + ' / _c' + j) + '; ';
-    pred += (pred ? ' + ' : '') + 'p' + j + ' * _z' + j;
+    const z = raw || !st.cfg.standardize ? x : st.bias ? '(' + x + ' - _m' + j + ') / _c' + j : x + ' / _c' + j;
+    if (keepZ) s += 'var _z' + j + ' = ' + z + '; ';
+    pred += (pred ? ' + ' : '') + 'p' + j + ' * ' + (keepZ ? '_z' + j : z);
   }
-  return s + '_r = ' + pred + ' - y[' + I + ']; ';
+  // Per-sample training needs only 2r: `doubled` computes it straight into _r2, one store less.
+  return s + (doubled ? '_r2 = 2 * (' + pred + ' - y[' + I + ']); ' : '_r = ' + pred + ' - y[' + I + ']; ');
 }
 
+/** Samples a loop turn. */
+const UNROLL = 4;
+
 /**
- * The samples from _k up to `end` (an expression), two a turn: `body(k)` for sample k. The loop's
- * test, increment and jump are paid once for two samples (they cost as much as a multiply on the
- * board); the samples keep their order, so every sum is the same.
+ * The samples from _k up to `end` (an expression), UNROLL a turn, then the rest one by one:
+ * `body(o)` for sample _k + o. The loop's test, increment and jump are paid once for four samples
+ * (they cost as much as a multiply on the board); the samples keep their order, so every sum is the same.
  */
-function loop(end: string, body: (k: string) => string): string {
-  return 'var _last = ' + end + ' - 1; for (; _k < _last; _k += 2) { var _k1 = _k + 1; ' + body('_k') + body('_k1') + '} if (_k < ' + end + ') { ' + body('_k') + '_k++; } ';
+function loop(end: string, body: (o: number) => string): string {
+  let turn = '';
+  for (let o = 0; o < UNROLL; o++) turn += body(o);
+  return 'var _last = ' + end + ' - ' + (UNROLL - 1) + '; for (; _k < _last; _k += ' + UNROLL + ') { ' + turn + '} for (; _k < ' + end + '; _k++) { ' + body(0) + '} ';
 }
 
 /**
@@ -124,17 +136,17 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     // The plain loss is at the parameters in the data's units; the fused pass is at θ (the same
     // array without standardization, which is the only case the trainer fuses).
     const fused = name === 'lossAndSums';
-    return load + (fused ? accLoad : '') + 'var _ls = sum, _k = from; ' + loop('to', (k) => sample(st, indexed, true, k) + (fused ? sums : '') + '_ls += _r * _r; ') + (fused ? accStore : '') + 'return _ls;';
+    return load + (fused ? accLoad : '') + 'var _ls = sum, _k = from; ' + loop('to', (o) => sample(st, indexed, true, o, fused) + (fused ? sums : '') + '_ls += _r * _r; ') + (fused ? accStore : '') + 'return _ls;';
   }
   let std = '';
   if (st.cfg.standardize) for (let j = 0; j < st.f; j++) std += 'var _m' + j + ' = S.mean[' + j + '], _c' + j + ' = S.scale[' + j + ']; ';
   const head = load + std + 'var _k = from; ';
   if (st.batchSize === 1) {
     // A step per sample. SGD's first momentum step is peeled off the loop rather than tested in it.
-    const one = (first: boolean, k: string): string => sample(st, indexed, false, k) + '_r2 = 2 * _r; ' + step(st, '_r2 * _z#', '_r2', first);
+    const one = (first: boolean, o: number): string => sample(st, indexed, false, o, true, true) + step(st, '_r2 * _z#', '_r2', first);
     const rule = st.optimizer.kernel(st.cfg);
-    const peel = rule.first ? 'if (_k < to && !' + rule.first.scalar + ') { ' + one(true, '_k') + '_k++; } ' : '';
-    return head + peel + loop('to', (k) => one(false, k)) + store;
+    const peel = rule.first ? 'if (_k < to && !' + rule.first.scalar + ') { ' + one(true, 0) + '_k++; } ' : '';
+    return head + peel + loop('to', (o) => one(false, o)) + store;
   }
   // Sums over the samples, and a step at each batch's end (at most batchSize samples, and never
   // past poolEnd); a batch cut by `to` carries its sums to the next call in S.acc.
@@ -142,7 +154,7 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     head + accLoad +
     'var _inb = S.inBatch, _bs = S.batchSize, _sc = 0, _end = 0, _stop = 0; ' +
     'while (_k < to) { _end = _k + (_bs - _inb); if (_end > poolEnd) _end = poolEnd; _stop = _end < to ? _end : to; _inb += _stop - _k; ' +
-    loop('_stop', (k) => sample(st, indexed, false, k) + sums) +
+    loop('_stop', (o) => sample(st, indexed, false, o, true) + sums) +
     'if (_k === _end) { _sc = 2 / _inb; ' + step(st, '$_a * _sc', '$_a * _sc') + each(st, '$_a = 0;') + '_inb = 0; } } ' +
     accStore + 'S.inBatch = _inb; ' + store
   );
