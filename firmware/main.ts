@@ -74,7 +74,7 @@ function heap(): { total: number; used: number } {
 
 function runtime(): string {
   const v = typeof process !== 'undefined' && process.version ? String(process.version) : '';
-  return 'kaluma' + (v ? ' ' + v.replace(/^v/, '') : '');
+  return 'kaluma' + (v ? ' ' + (v.charAt(0) === 'v' ? v.slice(1) : v) : '');
 }
 
 function state(): 'idle' | 'training' | 'paused' | 'done' | 'walking' {
@@ -87,6 +87,11 @@ function state(): 'idle' | 'training' | 'paused' | 'done' | 'walking' {
 
 function schedule(): void {
   if (timer === null && job && !job.finished) timer = setTimeout(slice, 0);
+}
+
+function unschedule(): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
 }
 
 function slice(): void {
@@ -111,8 +116,7 @@ function slice(): void {
 }
 
 function startJob(j: Trainer | Walker, kind: 'training' | 'walking'): void {
-  if (timer !== null) clearTimeout(timer);
-  timer = null;
+  unschedule();
   if (job && !job.finished) job.stop();
   job = j;
   jobKind = kind;
@@ -157,8 +161,7 @@ function command(seq: number, cmd: Command): void {
       return startJob(new Walker(w, records, 'board'), 'walking');
     }
     case 'pause':
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      unschedule();
       paused = true;
       return answer(seq, { type: 'ack', seq, op: 'pause' });
     case 'resume':
@@ -166,8 +169,7 @@ function command(seq: number, cmd: Command): void {
       schedule();
       return answer(seq, { type: 'ack', seq, op: 'resume' });
     case 'stop':
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+      unschedule();
       answer(seq, { type: 'ack', seq, op: 'stop' });
       if (job && !job.finished) job.stop();
       return;

@@ -14,7 +14,6 @@ import { initTransforms } from './transforms.ts';
 import type { Source } from './trainer.ts';
 
 export interface WalkFunction {
-  name: string;
   dims: 1 | 2;
   f(x: number, y: number): number;
   /** Writes the gradient at (x, y) into g[0..dims). */
@@ -26,7 +25,6 @@ export interface WalkFunction {
 
 export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
   quadratic: {
-    name: 'quadratic',
     dims: 1,
     f: (x) => x * x + 4 * x + 1,
     grad: (x, _y, g) => {
@@ -37,7 +35,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     steps: 30,
   },
   bowl: {
-    name: 'bowl',
     dims: 2,
     f: (x, y) => x * x + y * y,
     grad: (x, y, g) => {
@@ -49,7 +46,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     steps: 50,
   },
   rosenbrock: {
-    name: 'rosenbrock',
     dims: 2,
     f: (x, y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x),
     grad: (x, y, g) => {
@@ -61,7 +57,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     steps: 500,
   },
   beale: {
-    name: 'beale',
     dims: 2,
     f: (x, y) => {
       const a = 1.5 - x + x * y;
@@ -81,7 +76,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     steps: 1000,
   },
   saddle: {
-    name: 'saddle',
     dims: 2,
     f: (x, y) => x * x - y * y,
     grad: (x, y, g) => {
@@ -94,7 +88,6 @@ export const WALK_FUNCTIONS: Record<string, WalkFunction> = {
     steps: 80,
   },
   ravine: {
-    name: 'ravine',
     dims: 2,
     f: (x, y) => 0.05 * x * x + 5 * y * y,
     grad: (x, y, g) => {
@@ -117,31 +110,13 @@ export interface WalkConfig extends OptimizerOptions {
 
 /** Completes a walk's settings from the function's and the optimizer's defaults, and checks them. */
 export function resolveWalk(partial: Partial<WalkConfig> & { fn: string }): WalkConfig {
-  const fn = WALK_FUNCTIONS[partial.fn];
+  const name = partial.fn;
+  const fn = Object.prototype.hasOwnProperty.call(WALK_FUNCTIONS, name) ? WALK_FUNCTIONS[name] : undefined;
   if (!fn) throw new ConfigError('fn', 'unknown function "' + partial.fn + '"; choose one of ' + Object.keys(WALK_FUNCTIONS).join(', '));
   const opt = partial.optimizer || 'sgd';
   if (OPTIMIZERS.indexOf(opt) < 0) throw new ConfigError('optimizer', 'unknown optimizer "' + opt + '"; choose one of ' + OPTIMIZERS.join(', '));
-  const base = defaultConfig(opt);
-  const cfg: WalkConfig = {
-    lr: fn.lr,
-    momentum: base.momentum,
-    dampening: base.dampening,
-    nesterov: base.nesterov,
-    weightDecay: base.weightDecay,
-    lrDecay: base.lrDecay,
-    initialAccumulator: base.initialAccumulator,
-    rho: base.rho,
-    alpha: base.alpha,
-    centered: base.centered,
-    beta1: base.beta1,
-    beta2: base.beta2,
-    eps: base.eps,
-    amsgrad: base.amsgrad,
-    fn: fn.name,
-    optimizer: opt,
-    steps: fn.steps,
-    start: fn.start.slice(),
-  };
+  // The optimizer's defaults (a whole training config: the options a walk does not read ride along).
+  const cfg: WalkConfig = Object.assign(defaultConfig(opt), { lr: fn.lr, fn: name, optimizer: opt, steps: fn.steps, start: fn.start.slice() });
   // Adaptive methods take steps of about lr regardless of the gradient's size: give them a step
   // on the scale of the plot rather than the tiny one plain gradient descent needs on Rosenbrock.
   if (opt === 'adam' || opt === 'adamw' || opt === 'rmsprop' || opt === 'adagrad') cfg.lr = Math.max(fn.lr, 0.05);
@@ -153,7 +128,7 @@ export function resolveWalk(partial: Partial<WalkConfig> & { fn: string }): Walk
   }
   if (!(cfg.lr > 0 && isFinite(cfg.lr))) throw new ConfigError('lr', 'expected a positive number, got ' + cfg.lr);
   if (!(cfg.steps >= 1 && cfg.steps <= 1e6 && Math.floor(cfg.steps) === cfg.steps)) throw new ConfigError('steps', 'expected a whole number from 1 to 1000000');
-  if (!Array.isArray(cfg.start) || cfg.start.length !== fn.dims) throw new ConfigError('start', fn.name + ' takes ' + fn.dims + ' coordinate' + (fn.dims > 1 ? 's' : ''));
+  if (!Array.isArray(cfg.start) || cfg.start.length !== fn.dims) throw new ConfigError('start', name + ' takes ' + fn.dims + ' coordinate' + (fn.dims > 1 ? 's' : ''));
   for (let i = 0; i < cfg.start.length; i++) if (typeof cfg.start[i] !== 'number' || !isFinite(cfg.start[i])) throw new ConfigError('start', 'coordinates must be finite numbers');
   return cfg;
 }

@@ -31,7 +31,7 @@ export function findFunction(name: string): PlotFunction | null {
   const fn = Object.prototype.hasOwnProperty.call(WALK_FUNCTIONS, name) ? WALK_FUNCTIONS[name] : undefined;
   const d = Object.prototype.hasOwnProperty.call(DRAWING, name) ? DRAWING[name] : undefined;
   if (!fn || !d) return null;
-  return { name: fn.name, dims: fn.dims, formula: d.formula, f: fn.f, range: d.range.map((r) => [r[0], r[1]] as [number, number]), minimum: d.minimum };
+  return { name, dims: fn.dims, formula: d.formula, f: fn.f, range: d.range.map((r) => [r[0], r[1]] as [number, number]), minimum: d.minimum };
 }
 
 export const FUNCTION_NAMES: string[] = Object.keys(WALK_FUNCTIONS);

@@ -26,7 +26,7 @@ function each(st: RuleState, code: string, bias?: string): string {
   let s = '';
   for (let j = 0; j < st.np; j++) {
     const n = j === st.f ? 'b' : String(j);
-    s += (j === st.f && bias !== undefined ? bias : code).replace(/#/g, n === 'b' ? String(st.f) : n).replace(/\$(\w+)/g, (_m: string, name: string) => (name === 'p' ? 'p' : name === 'g' ? '_g' : name + '_') + (name === 'g' ? '' : n)) + ' ';
+    s += (j === st.f && bias !== undefined ? bias : code).split('#').join(String(j)).replace(/\$(\w+)/g, (_m: string, name: string) => (name === 'p' ? 'p' : name === 'g' ? '_g' : name + '_') + (name === 'g' ? '' : n)) + ' ';
   }
   return s;
 }
