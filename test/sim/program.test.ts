@@ -151,6 +151,16 @@ describe('the 180 KB heap', () => {
     expect(Math.abs(used - BOARD_USED_AFTER_HELLO) / BOARD_USED_AFTER_HELLO).toBeLessThan(0.05);
   });
 
+  it("holds today's firmware after its hello in no more than aff00d7's bundle (the board's heap must not grow)", async () => {
+    const { buildFirmware } = await import('../../host/build/firmware.ts');
+    const code = (await buildFirmware({ write: false })).code;
+    const before = helloHeapUsed(await (await board(AFF00D7)).send('.load', PROMPT));
+    await s?.close();
+    await pico?.close();
+    const today = helloHeapUsed(await (await board(code)).send('.load', PROMPT));
+    expect(today).toBeLessThanOrEqual(before);
+  });
+
   it('charges code by its size, not one fixed figure: a second copy of the bundle, never run, costs its byte code', async () => {
     // The same program with a spare copy of its code in a function that is never called: no more
     // data, objects or strings (both engines share identical literals), only a second set of
