@@ -137,12 +137,7 @@ export class JsEngine {
     this.rt = module.newRuntime();
     this.ctx = this.rt.newContext();
     const ctx = this.ctx;
-    const natives = ctx.newObject();
-    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
-      const h = ctx.newFunction(name, impl);
-      ctx.setProp(natives, name, h);
-      h.dispose();
-    };
+    const [natives, fn] = this.nativeObject();
     fn('write', (s) => {
       const text = ctx.getString(s);
       // Printing costs the board per call and per character; the text leaves at its board time.
@@ -253,15 +248,24 @@ export class JsEngine {
     return n;
   };
 
+  /** An object of host functions to hand to sandbox code, and `fn(name, impl)` to add one. */
+  private nativeObject(): [QuickJSHandle, (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => void] {
+    const ctx = this.ctx;
+    const natives = ctx.newObject();
+    return [
+      natives,
+      (name, impl) => {
+        const h = ctx.newFunction(name, impl);
+        ctx.setProp(natives, name, h);
+        h.dispose();
+      },
+    ];
+  }
+
   /** The tick counter, cost wrappers and run-time instrumentation, before the heap baseline is taken. */
   private installPacing(): void {
     const ctx = this.ctx;
-    const natives = ctx.newObject();
-    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
-      const h = ctx.newFunction(name, impl);
-      ctx.setProp(natives, name, h);
-      h.dispose();
-    };
+    const [natives, fn] = this.nativeObject();
     fn('instrumentFunction', (params, body) => {
       const p = ctx.getString(params);
       const b = ctx.getString(body);
