@@ -246,3 +246,51 @@ describe('the aff00d7 firmware at board pace (protocol 1, driven as its own host
     expect(within(upload, 3200, 0.4)).toBe(true);
   });
 });
+
+describe("today's firmware at board pace", () => {
+  it('trains per-sample SGD at the board\'s pace and answers status and stop within its 150 ms slices', async () => {
+    const { buildFirmware } = await import('../../host/build/firmware.ts');
+    const { BoardLink } = await import('../../host/link/board.ts');
+    sim = await startVirtualPico({ program: (await buildFirmware({ write: false })).code, pace: 'board' });
+    const l = new BoardLink(await openPort(sim.path));
+    try {
+      await l.prepare({ interrupt: false });
+      const packed = new Float32Array(2000);
+      for (let i = 0; i < 1000; i++) {
+        packed[2 * i] = Math.fround(i / 1000);
+        packed[2 * i + 1] = Math.fround(2 * (i / 1000) + 0.5);
+      }
+      await l.uploadDataset(packed, 1);
+      const at: number[] = [];
+      let off = (): void => {};
+      const done = new Promise<ProtocolRecord>((res) => {
+        off = l.onRecord((r) => {
+          if (r.type === 'epoch') at.push(performance.now());
+          if (r.type === 'done') res(r);
+        });
+      });
+      await l.sendCommand({ op: 'config', config: resolveConfig({ optimizer: 'sgd', batch: 1, epochs: 1000 }) as unknown as Record<string, unknown> });
+      await l.sendCommand({ op: 'start' });
+      while (at.length < 4) await new Promise((r) => setTimeout(r, 20));
+      // About 0.19 s of board time an epoch in the model (the hand loop: 0.19 s on the board).
+      const epochMs = (at[3] - at[1]) / 2;
+      const t0 = performance.now();
+      const status = await l.status();
+      const answeredIn = performance.now() - t0;
+      const t1 = performance.now();
+      await l.sendCommand({ op: 'stop' });
+      const last = await done;
+      const stoppedIn = performance.now() - t1;
+      off();
+      console.log(`today's firmware, per-sample SGD at board pace: ${epochMs.toFixed(0)} ms an epoch; status in ${answeredIn.toFixed(0)} ms, stop in ${stoppedIn.toFixed(0)} ms`);
+      expect(epochMs).toBeGreaterThan(120);
+      expect(epochMs).toBeLessThan(300);
+      expect(status.state).toBe('training');
+      expect(last).toMatchObject({ type: 'done', reason: 'stopped' });
+      expect(answeredIn).toBeLessThan(1000);
+      expect(stoppedIn).toBeLessThan(1500);
+    } finally {
+      await l.close();
+    }
+  });
+});
