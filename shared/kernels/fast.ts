@@ -12,7 +12,8 @@
 // reference ones and asks for the same bits. The text is ES5 (`var`, no arrows, no labels):
 // JerryScript and Espruino both parse it. The generator itself is kept small: it is code the board
 // holds in its heap from start-up.
-import { gradientNoise, weightDecay } from '../transforms.ts';
+import type { RuleCode } from '../optim/types.ts';
+import { gradientNoise, weightDecay, type TransformCode } from '../transforms.ts';
 import type { Apply, Kernels, RuleState, TrainingState } from './types.ts';
 
 export type KernelName = 'train' | 'loss' | 'lossAndSums' | 'step' | 'apply';
@@ -70,16 +71,29 @@ function loop(end: string, body: (o: number) => string): string {
   return 'var _last = ' + end + ' - ' + (UNROLL - 1) + '; for (; _k < _last; _k += ' + UNROLL + ') { ' + turn + '} for (; _k < ' + end + '; _k++) { ' + body(0) + '} ';
 }
 
+/** The code of a run's update: the optimizer's rule and the transforms it uses, asked for once a kernel. */
+interface Update {
+  rule: RuleCode;
+  noise: TransformCode | null;
+  decay: TransformCode | null;
+}
+
+function updateOf(st: RuleState): Update {
+  return {
+    rule: st.optimizer.kernel(st.cfg),
+    noise: st.transforms.noise ? gradientNoise.kernel(st.cfg) : null,
+    decay: st.transforms.decay ? weightDecay.kernel(st.cfg) : null,
+  };
+}
+
 /**
  * One optimizer step, `grad` (and `biasGrad`) giving each parameter's gradient: the transforms'
  * and the rule's step code, then per parameter its gradient, the transforms and the rule.
  * SGD's momentum buffer starts as the gradient: its first step has a form of its own, chosen by
  * a branch once per step (the per-sample loop peels that step off instead, see below).
  */
-function step(st: RuleState, grad: string, biasGrad: string, first?: boolean): string {
-  const rule = st.optimizer.kernel(st.cfg);
-  const noise = st.transforms.noise ? gradientNoise.kernel(st.cfg) : null;
-  const decay = st.transforms.decay ? weightDecay.kernel(st.cfg) : null;
+function step(st: RuleState, u: Update, grad: string, biasGrad: string, first?: boolean): string {
+  const { rule, noise, decay } = u;
   const per = (noise ? noise.param + ' ' : '') + (decay ? decay.param + ' ' : '');
   // A gradient the rule reads once, untouched by transforms, goes into the rule as an expression
   // rather than through _g: a store and a load less per parameter (plain SGD, momentum).
@@ -94,11 +108,11 @@ function step(st: RuleState, grad: string, biasGrad: string, first?: boolean): s
 }
 
 /** Declarations that load the parameters (from `array`) and the rule's state into locals, and the statements that store them back. */
-function locals(st: RuleState, array: string, withRule: boolean): [string, string] {
+function locals(st: RuleState, array: string, u: Update | null): [string, string] {
   let load = 'var x = S.x, y = S.y, fr = Math.fround, sqrt = Math.sqrt, _r = 0, _r2 = 0, _g = 0, _th = ' + array + '; ' + each(st, 'var $p = _th[#];');
   let store = each(st, '_th[#] = $p;');
-  if (!withRule) return [load, store];
-  const rule = st.optimizer.kernel(st.cfg);
+  if (u === null) return [load, store];
+  const rule = u.rule;
   load += 'var o = S.cfg, _opt = S.opt; ' + rule.consts + ' ';
   for (const slot of rule.slots) {
     load += 'var _s_' + slot + ' = _opt.' + slot + '; ' + each(st, 'var $' + slot + ' = _s_' + slot + '[#];');
@@ -108,11 +122,11 @@ function locals(st: RuleState, array: string, withRule: boolean): [string, strin
     load += 'var ' + name + ' = _opt.' + name + '; ';
     store += '_opt.' + name + ' = ' + name + '; ';
   }
-  if (st.transforms.noise) {
-    load += 'var _noise = S.transforms.noise, nsteps = _noise.nsteps; ' + gradientNoise.kernel(st.cfg).consts + ' ';
+  if (u.noise) {
+    load += 'var _noise = S.transforms.noise, nsteps = _noise.nsteps; ' + u.noise.consts + ' ';
     store += '_noise.nsteps = nsteps; ';
   }
-  if (st.transforms.decay) load += weightDecay.kernel(st.cfg).consts + ' ';
+  if (u.decay) load += u.decay.consts + ' ';
   return [load, store];
 }
 
@@ -121,31 +135,31 @@ function locals(st: RuleState, array: string, withRule: boolean): [string, strin
  * train: from, to, poolEnd, lr; loss and lossAndSums: from, to, sum; step: n, lr; apply: lr.
  */
 export function kernelSource(st: TrainingState, name: KernelName, indexed: boolean): string {
-  const lossOnly = name === 'loss';
-  const [load, store] = locals(st, lossOnly ? 'S.params' : 'S.theta', !lossOnly && name !== 'lossAndSums');
   const sums = each(st, '$_a += _r * _z#;', '$_a += _r;');
   const accLoad = 'var _acc = S.acc; ' + each(st, 'var $_a = _acc[#];');
   const accStore = each(st, '_acc[#] = $_a;');
-  if (name === 'apply') return load + 'var _gr = S.grad; ' + step(st, '_gr[#]', '_gr[#]') + store;
-  if (name === 'step') {
-    let zero = '';
-    for (let j = 0; j <= st.f; j++) zero += '_acc[' + j + '] = 0; ';
-    return load + 'var _acc = S.acc, _sc = 2 / n; ' + step(st, '_acc[#] * _sc', '_acc[#] * _sc') + zero + 'S.inBatch = 0; ' + store;
-  }
-  if (name !== 'train') {
+  if (name === 'loss' || name === 'lossAndSums') {
     // The plain loss is at the parameters in the data's units; the fused pass is at θ (the same
     // array without standardization, which is the only case the trainer fuses).
     const fused = name === 'lossAndSums';
+    const [load] = locals(st, fused ? 'S.theta' : 'S.params', null);
     return load + (fused ? accLoad : '') + 'var _ls = sum, _k = from; ' + loop('to', (o) => sample(st, indexed, true, o, fused) + (fused ? sums : '') + '_ls += _r * _r; ') + (fused ? accStore : '') + 'return _ls;';
+  }
+  const u = updateOf(st);
+  const [load, store] = locals(st, 'S.theta', u);
+  if (name === 'apply') return load + 'var _gr = S.grad; ' + step(st, u, '_gr[#]', '_gr[#]') + store;
+  if (name === 'step') {
+    let zero = '';
+    for (let j = 0; j <= st.f; j++) zero += '_acc[' + j + '] = 0; ';
+    return load + 'var _acc = S.acc, _sc = 2 / n; ' + step(st, u, '_acc[#] * _sc', '_acc[#] * _sc') + zero + 'S.inBatch = 0; ' + store;
   }
   let std = '';
   if (st.cfg.standardize) for (let j = 0; j < st.f; j++) std += 'var _m' + j + ' = S.mean[' + j + '], _c' + j + ' = S.scale[' + j + ']; ';
   const head = load + std + 'var _k = from; ';
   if (st.batchSize === 1) {
     // A step per sample. SGD's first momentum step is peeled off the loop rather than tested in it.
-    const one = (first: boolean, o: number): string => sample(st, indexed, false, o, true, true) + step(st, '_r2 * _z#', '_r2', first);
-    const rule = st.optimizer.kernel(st.cfg);
-    const peel = rule.first ? 'if (_k < to && !' + rule.first.scalar + ') { ' + one(true, 0) + '_k++; } ' : '';
+    const one = (first: boolean, o: number): string => sample(st, indexed, false, o, true, true) + step(st, u, '_r2 * _z#', '_r2', first);
+    const peel = u.rule.first ? 'if (_k < to && !' + u.rule.first.scalar + ') { ' + one(true, 0) + '_k++; } ' : '';
     return head + peel + loop('to', (o) => one(false, o)) + store;
   }
   // Sums over the samples, and a step at each batch's end (at most batchSize samples, and never
@@ -155,7 +169,7 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     'var _inb = S.inBatch, _bs = S.batchSize, _sc = 0, _end = 0, _stop = 0; ' +
     'while (_k < to) { _end = _k + (_bs - _inb); if (_end > poolEnd) _end = poolEnd; _stop = _end < to ? _end : to; _inb += _stop - _k; ' +
     loop('_stop', (o) => sample(st, indexed, false, o, true) + sums) +
-    'if (_k === _end) { _sc = 2 / _inb; ' + step(st, '$_a * _sc', '$_a * _sc') + each(st, '$_a = 0;') + '_inb = 0; } } ' +
+    'if (_k === _end) { _sc = 2 / _inb; ' + step(st, u, '$_a * _sc', '$_a * _sc') + each(st, '$_a = 0;') + '_inb = 0; } } ' +
     accStore + 'S.inBatch = _inb; ' + store
   );
 }
