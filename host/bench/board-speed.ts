@@ -235,7 +235,7 @@ export function pathConfig(spec: PathSpec, epochs: number): Partial<TrainConfig>
 
 // ------------------------------------------------------------------ driving the firmware
 
-interface Expect {
+export interface Expect {
   seq: number;
   op: string;
   count?: number;
@@ -248,10 +248,10 @@ interface Expect {
  * whole packed rows (at most 180 values), each acknowledged with the samples held so far, and `end`
  * with the CRC-32 of all the dataset's bytes.
  */
-export function hostLines(protocol: 1 | 2, packed: Float32Array, features: number, config: Partial<TrainConfig> | null): { lines: string[]; expect: Expect[]; uploadEnd: number } {
+export function hostLines(protocol: 1 | 2, packed: Float32Array, features: number, config: Partial<TrainConfig> | null, firstSeq = 1): { lines: string[]; expect: Expect[]; uploadEnd: number } {
   const lines: string[] = [];
   const expect: Expect[] = [];
-  let seq = 0;
+  let seq = firstSeq - 1;
   const cmd = (c: Command, want: Omit<Expect, 'seq' | 'op'> = {}): void => {
     seq++;
     lines.push(commandLine(seq, c));
