@@ -12,6 +12,7 @@ import { register as registerPlot } from './commands/plot.ts';
 import { register as registerCompare } from './commands/compare.ts';
 import { register as registerSurface } from './commands/surface.ts';
 import { register as registerBench } from './commands/bench.ts';
+import { register as registerDistributed } from './commands/distributed.ts';
 import { ConfigError } from '../shared/config.ts';
 import { UserError } from './errors.ts';
 
@@ -20,7 +21,7 @@ const program = new Command('host')
   .showHelpAfterError('(run with --help for the options)')
   .exitOverride();
 
-for (const register of [registerRun, registerBuild, registerFlash, registerPorts, registerSend, registerTrain, registerMonitor, registerSim, registerPlot, registerCompare, registerSurface, registerBench]) {
+for (const register of [registerRun, registerBuild, registerFlash, registerPorts, registerSend, registerTrain, registerMonitor, registerSim, registerPlot, registerCompare, registerSurface, registerDistributed, registerBench]) {
   register(program);
 }
 

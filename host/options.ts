@@ -63,9 +63,10 @@ export const TRAIN_OPTIONS: readonly Spec[] = [
   { key: 'standardize', flags: '--standardize', kind: 'boolean', help: 'standardize features on the training split; parameters are reported in the data\'s units', default: 'off' },
 ];
 
-/** Declares every training option on `cmd`. No commander defaults: see configFromOptions. */
-export function addTrainOptions(cmd: Command): Command {
+/** Declares every training option (or those of `keys`) on `cmd`. No commander defaults: see configFromOptions. */
+export function addTrainOptions(cmd: Command, keys?: readonly string[]): Command {
   for (const spec of TRAIN_OPTIONS) {
+    if (keys && keys.indexOf(spec.key) < 0) continue;
     const option = new Option(spec.flags, `${spec.help} (default: ${spec.default})`);
     if (spec.key === 'optimizer') option.choices(OPTIMIZERS);
     if (spec.key === 'schedule') option.choices(SCHEDULES);
@@ -130,6 +131,12 @@ export function configFromOptions(opts: object, features: number): TrainConfig {
     if (err instanceof ConfigError) throw new UserError(err.message);
     throw err;
   }
+}
+
+/** The training options the user gave (keys of TrainConfig), an absent --no-bias left out. */
+export function givenTrainKeys(opts: object): string[] {
+  const given = opts as Record<string, unknown>;
+  return TRAIN_OPTIONS.filter((s) => given[s.key] !== undefined && !(s.key === 'bias' && given[s.key] === true)).map((s) => s.key);
 }
 
 /** Keys of the options object that are training options (the rest belong to the command). */

@@ -15,8 +15,11 @@ export const MAX_BITS_VALUES = 12;
 /**
  * Bumped whenever a record or a command changes shape. The hello and start records carry it.
  * 2: float32 bits in the board's epoch/done/step records; the upload's value stream and chained checksum.
+ * 3: parallel runs (shared/parallel/): `worker` and `update` records, the start record's `parallel`
+ *    settings and sources `cluster`/`threads`, the epoch record's `version`/`time_us`, the done
+ *    record's `counts`.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type DoneReason = 'epochs' | 'early_stop' | 'diverged' | 'stopped';
 
@@ -29,16 +32,21 @@ export interface HelloRecord {
   heap: { total: number; used: number };
 }
 
+/** Where a run trained: the desktop engine, a board, the simulated cluster, or threads. */
+export type RunSource = 'desktop' | 'board' | 'cluster' | 'threads';
+
 /** Opens every run: what was trained, on what, with which settings. */
 export interface StartRecord {
   type: 'start';
   protocol: number;
-  source: 'desktop' | 'board';
+  source: RunSource;
   config: TrainConfig;
   samples: number;
   features: number;
   train: number;
   val: number;
+  /** A parallel run's own settings (algorithm, workers, …: shared/parallel/options.ts). */
+  parallel?: { algorithm: string; workers: number } & Record<string, unknown>;
 }
 
 export interface EpochRecord {
@@ -50,6 +58,48 @@ export interface EpochRecord {
   loss: number;
   val_loss?: number;
   lr: number;
+  /** Parallel runs: the server's version (updates applied) and the simulated time, in µs. */
+  version?: number;
+  time_us?: number;
+}
+
+/**
+ * Parallel runs, once per epoch-equivalent for each worker: its own copy of the parameters (a
+ * replica, an EASGD worker, or what it last read), their loss on its shard, and its counts so far.
+ */
+export interface WorkerRecord {
+  type: 'worker';
+  epoch: number;
+  worker: number;
+  /** null entries: that worker's copy is no longer finite (the run goes on while the global one is). */
+  w: (number | null)[];
+  b: number | null;
+  /** MSE on the worker's shard at w, b; null when not finite. */
+  loss: number | null;
+  /** Samples this worker has computed gradients on, and updates (pushes, writes, exchanges) it has sent. */
+  samples: number;
+  updates: number;
+}
+
+/**
+ * Parallel runs: one update applied to the global parameters (a push, a write, an elastic
+ * exchange). Staleness = version − 1 − read: the updates applied since the parameters it was
+ * computed from were read.
+ */
+export interface UpdateRecord {
+  type: 'update';
+  worker: number;
+  /** When it was applied: simulated µs (cluster), or µs since the start (threads). */
+  t: number;
+  /** The version the worker had read; the version this update made. */
+  read: number;
+  version: number;
+  staleness: number;
+  /** Hogwild (simulated): coordinates of other updates this write overwrote. */
+  lost?: number;
+  /** AdaRevision: ‖g_bck‖, the backlog of others' gradients. EASGD: ‖d‖, the elastic exchange. */
+  backlog?: number;
+  elastic?: number;
 }
 
 export interface DoneRecord {
@@ -64,6 +114,8 @@ export interface DoneRecord {
   loss: number | null;
   best_epoch?: number;
   message?: string;
+  /** Parallel runs: messages, pushes, fetches, updates, lost updates, simulated time, … */
+  counts?: Record<string, number>;
 }
 
 export interface WalkStartRecord {
@@ -121,6 +173,8 @@ export type ProtocolRecord =
   | DoneRecord
   | WalkStartRecord
   | StepRecord
+  | WorkerRecord
+  | UpdateRecord
   | AckRecord
   | ErrorRecord
   | StatusRecord;
@@ -196,10 +250,32 @@ export function formatStep(step: number, x: ArrayLike<number>, nx: number, f: nu
   return '{"type":"step","step":' + step + ',"x":' + f32list(x, nx) + ',"f":' + memoF32(f) + '}';
 }
 
+/** A parallel run's worker record (see WorkerRecord); `loss` NaN or infinite prints null. */
+export function formatWorker(epoch: number, worker: number, w: ArrayLike<number>, nw: number, b: number, loss: number, samples: number, updates: number): string {
+  return '{"type":"worker","epoch":' + epoch + ',"worker":' + worker + ',"w":' + f32list(w, nw) + ',"b":' + memoF32(b) + ',"loss":' + memoF32(loss) + ',"samples":' + samples + ',"updates":' + updates + '}';
+}
+
+/** A parallel run's update record; `backlog`/`elastic` NaN leaves them out, `lost` < 0 too. */
+export function formatUpdate(worker: number, t: number, read: number, version: number, lost: number, backlog: number, elastic: number): string {
+  let s = '{"type":"update","worker":' + worker + ',"t":' + t + ',"read":' + read + ',"version":' + version + ',"staleness":' + (version - 1 - read);
+  if (lost >= 0) s += ',"lost":' + lost;
+  if (backlog === backlog) s += ',"backlog":' + formatF32(backlog);
+  if (elastic === elastic) s += ',"elastic":' + formatF32(elastic);
+  return s + '}';
+}
+
 /** Any other record: plain JSON (their numbers are counts and settings, not float32 values). */
 export function formatRecord(r: ProtocolRecord): string {
   if (r.type === 'epoch') return formatEpoch(r.epoch, r.w, r.w.length, r.b, r.loss, r.val_loss === undefined ? NaN : r.val_loss, r.lr);
-  if (r.type === 'done') return formatDone(r.reason, r.epoch, r.w, r.w.length, r.b, r.loss === null ? NaN : r.loss, r.best_epoch === undefined ? -1 : r.best_epoch, r.message || '');
+  if (r.type === 'done') {
+    const s = formatDone(r.reason, r.epoch, r.w, r.w.length, r.b, r.loss === null ? NaN : r.loss, r.best_epoch === undefined ? -1 : r.best_epoch, r.message || '');
+    return r.counts === undefined ? s : s.slice(0, -1) + ',"counts":' + JSON.stringify(r.counts) + '}';
+  }
+  if (r.type === 'worker') {
+    const w = r.w.map((v) => (v === null ? NaN : v));
+    return formatWorker(r.epoch, r.worker, w, w.length, r.b === null ? NaN : r.b, r.loss === null ? NaN : r.loss, r.samples, r.updates);
+  }
+  if (r.type === 'update') return formatUpdate(r.worker, r.t, r.read, r.version, r.lost === undefined ? -1 : r.lost, r.backlog === undefined ? NaN : r.backlog, r.elastic === undefined ? NaN : r.elastic);
   if (r.type === 'step') return formatStep(r.step, r.x, r.x.length, r.f);
   return JSON.stringify(r);
 }
@@ -226,6 +302,12 @@ function isNumList(v: unknown): v is number[] {
   for (let i = 0; i < v.length; i++) if (!isNum(v[i])) return false;
   return true;
 }
+/** A worker's copy may blow up while the run goes on (a Downpour replica between fetches): null entries. */
+function isNullableNumList(v: unknown): v is (number | null)[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) return false;
+  for (let i = 0; i < v.length; i++) if (v[i] !== null && !isNum(v[i])) return false;
+  return true;
+}
 function isStr(v: unknown): v is string {
   return typeof v === 'string';
 }
@@ -234,6 +316,13 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 const DONE_REASONS = ['epochs', 'early_stop', 'diverged', 'stopped'];
+const SOURCES = ['desktop', 'board', 'cluster', 'threads'];
+
+function isCounts(v: unknown): v is Record<string, number> {
+  if (!isObj(v)) return false;
+  for (const k in v) if (!isNum(v[k])) return false;
+  return true;
+}
 
 /** Checks a parsed value against the record schema; returns it typed, or null. */
 export function validateRecord(o: unknown): ProtocolRecord | null {
@@ -241,13 +330,23 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
   if (o.bits !== undefined) return fromBits(o);
   switch (o.type) {
     case 'epoch':
-      return isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && isNum(o.loss) && isNum(o.lr) && (o.val_loss === undefined || isNum(o.val_loss))
+      return isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && isNum(o.loss) && isNum(o.lr) && (o.val_loss === undefined || isNum(o.val_loss)) &&
+        (o.version === undefined || isInt(o.version)) && (o.time_us === undefined || isInt(o.time_us))
         ? (o as unknown as EpochRecord)
         : null;
     case 'done':
       return isStr(o.reason) && DONE_REASONS.indexOf(o.reason) >= 0 && isInt(o.epoch) && isNumList(o.w) && isNum(o.b) && (o.loss === null || isNum(o.loss)) &&
-        (o.best_epoch === undefined || isInt(o.best_epoch)) && (o.message === undefined || isStr(o.message))
+        (o.best_epoch === undefined || isInt(o.best_epoch)) && (o.message === undefined || isStr(o.message)) && (o.counts === undefined || isCounts(o.counts))
         ? (o as unknown as DoneRecord)
+        : null;
+    case 'worker':
+      return isInt(o.epoch) && isInt(o.worker) && isNullableNumList(o.w) && (o.b === null || isNum(o.b)) && (o.loss === null || isNum(o.loss)) && isInt(o.samples) && isInt(o.updates)
+        ? (o as unknown as WorkerRecord)
+        : null;
+    case 'update':
+      return isInt(o.worker) && isInt(o.t) && isInt(o.read) && isInt(o.version) && isNum(o.staleness) && o.staleness === (o.version as number) - 1 - (o.read as number) &&
+        (o.lost === undefined || isInt(o.lost)) && (o.backlog === undefined || isNum(o.backlog)) && (o.elastic === undefined || isNum(o.elastic))
+        ? (o as unknown as UpdateRecord)
         : null;
     case 'step':
       return isInt(o.step) && isNumList(o.x) && (isNum(o.f) || o.f === null) ? (o as unknown as StepRecord) : null;
@@ -256,7 +355,8 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
         ? (o as unknown as HelloRecord)
         : null;
     case 'start':
-      return isInt(o.protocol) && (o.source === 'desktop' || o.source === 'board') && isObj(o.config) && isInt(o.samples) && isInt(o.features) && isInt(o.train) && isInt(o.val)
+      return isInt(o.protocol) && isStr(o.source) && SOURCES.indexOf(o.source) >= 0 && isObj(o.config) && isInt(o.samples) && isInt(o.features) && isInt(o.train) && isInt(o.val) &&
+        (o.parallel === undefined || (isObj(o.parallel) && isStr(o.parallel.algorithm) && isInt(o.parallel.workers)))
         ? (o as unknown as StartRecord)
         : null;
     case 'walk':

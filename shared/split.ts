@@ -2,6 +2,11 @@
 // train, and both halves keep data order (so a loss is summed in the same order everywhere).
 import type { Random } from './random.ts';
 
+/** Samples held out for validation: a fraction of n, at least one when there is a split at all. */
+export function validationCount(n: number, valSplit: number): number {
+  return valSplit > 0 ? Math.max(1, Math.floor(n * valSplit)) : 0;
+}
+
 /** Fills trainIdx with n − nVal and valIdx with nVal sample indices; `scratch` holds n entries. */
 export function seededSplit(n: number, nVal: number, rng: Random, trainIdx: Uint32Array, valIdx: Uint32Array, scratch: Uint32Array): void {
   for (let i = 0; i < n; i++) scratch[i] = i;

@@ -158,6 +158,29 @@ export function formatReport(r: BenchResult): string {
     out.push('');
   }
 
+  if (has('parallel') && r.parallel) {
+    out.push('Parallel SGD: the simulated cluster (4 workers, Picos on USB, per-sample steps; sync in batches of 16),');
+    out.push('4,000 × 8 dense samples; events handled and simulated sample-updates per second of this machine');
+    out.push(
+      table(
+        ['algorithm', 'events/s', 'sample-updates/s', 'updates per run'],
+        r.parallel.cluster.map((c) => [c.algorithm, c.eventsPerSecond.toLocaleString('en-US'), c.sampleUpdatesPerSecond.toLocaleString('en-US'), c.updates.toLocaleString('en-US')]),
+        [false, true, true, true],
+      ),
+    );
+    out.push('');
+    out.push(`Hogwild! on threads (${r.cores} cores here: 2 threads is the most that run at once), per-sample SGD, updates per second`);
+    const one = (d: string) => r.parallel?.threads.find((t) => t.data === d && t.threads === 1)?.updatesPerSecond ?? NaN;
+    out.push(
+      table(
+        ['data', 'threads', 'updates/s', 'vs 1 thread', 'lost-update drift max |D|'],
+        r.parallel.threads.map((t) => [t.data, String(t.threads), t.updatesPerSecond.toLocaleString('en-US'), ratio(t.updatesPerSecond / one(t.data)), t.drift.toExponential(2)]),
+        [false, true, true, true, true],
+      ),
+    );
+    out.push('');
+  }
+
   if (has('board-speed') && r.boardSpeed) {
     out.push(...formatBoardSpeed(r.boardSpeed));
     out.push('');

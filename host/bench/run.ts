@@ -10,6 +10,8 @@ import { syntheticDataset } from './data.ts';
 import { engineRun, engineTrain, type Job } from './engine.ts';
 import { compare, setClock, type Clock, type Measured } from './measure.ts';
 import { memoryReports, type MemoryReport } from './memory.ts';
+import { benchCluster, type ClusterBenchRow } from './parallel-cluster.ts';
+import { benchThreads, type ThreadsBenchRow } from './parallel-threads.ts';
 
 export interface BenchOptions {
   quick: boolean;
@@ -37,7 +39,7 @@ export const THROUGHPUT_JOBS: JobSpec[] = [
   { name: 'full-batch GD', samples: 1024, features: 2, batch: 0, lr: 0.1 },
 ];
 
-export const BENCH_SECTIONS = ['throughput', 'memory', 'virtual-pico', 'scaling', 'board-speed'] as const;
+export const BENCH_SECTIONS = ['throughput', 'memory', 'virtual-pico', 'scaling', 'parallel', 'board-speed'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export const SCALING_SIZES = [10, 100, 1000, 10_000, 100_000];
@@ -91,6 +93,8 @@ export interface BenchResult {
   board: BoardResult;
   scaling: ScalingRow[];
   boardSpeed: BoardSpeedResult;
+  /** The simulated cluster's events/s, and Hogwild! on 1 and 2 threads. */
+  parallel?: { cluster: ClusterBenchRow[]; threads: ThreadsBenchRow[] };
   seconds: number;
 }
 
@@ -229,6 +233,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const memory = wants('memory') ? memoryReports() : [];
   const tp = wants('throughput') ? throughput(opts) : [];
   const sc = wants('scaling') ? scaling(opts) : [];
+  let parallel: BenchResult['parallel'];
+  if (wants('parallel')) {
+    opts.log('parallel: the simulated cluster');
+    const cluster = benchCluster({ quick: opts.quick });
+    opts.log('parallel: Hogwild! on threads');
+    parallel = { cluster, threads: await benchThreads({ quick: opts.quick }) };
+  }
   // TF.js only now: its allocations stay out of the engine / hand-written comparison (see throughput).
   const loaded = wants('throughput') ? await loadTfjs(opts) : 'skipped';
   tfjsThroughput(opts, loaded, tp);
@@ -261,6 +272,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     board,
     scaling: sc,
     boardSpeed,
+    parallel,
     seconds: (performance.now() - t0) / 1000,
   };
 }

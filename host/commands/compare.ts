@@ -15,9 +15,12 @@ import { costFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
 import type { MonitorCliOptions } from './monitor.ts';
+import { addParallelOptions, parallelOptionsGiven } from '../parallel/cli-options.ts';
+import { compareAlgorithms } from '../parallel/compare.ts';
 
 interface CompareOptions extends MonitorCliOptions {
-  optimizers: string;
+  optimizers?: string;
+  algorithms?: string;
   data: string;
   desktop?: boolean;
   port?: string[];
@@ -42,7 +45,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('compare')
     .description('train several optimizers on the same data and overlay their loss curves (the seeds\' comparison)')
-    .requiredOption('--optimizers <list>', 'comma-separated optimizers, each optionally with its own lr: sgd,momentum,adam:0.05')
+    .option('--optimizers <list>', 'comma-separated optimizers, each optionally with its own lr: sgd,momentum,adam:0.05')
+    .option('--algorithms <list>', 'instead of --optimizers: parallel algorithms on the simulated cluster, each optionally with its own lr: sync,downpour:0.3,adarevision:0.3,easgd (the parallel options below apply to those they belong to)')
     .requiredOption('--data <file.csv>', 'the dataset (as host run)')
     .option('--desktop', 'run on the desktop engine instead of the board')
     .option('-p, --port <path>', 'a board to use; repeat for several boards to run side by side', collectPorts)
@@ -53,9 +57,19 @@ export function register(program: Command): void {
     .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1)')
     .option('--web-port <n>', 'dashboard port (default: a free one)');
   addTrainOptions(cmd);
+  addParallelOptions(cmd, false);
   cmd.action(async (opts: CompareOptions) => {
+    if (opts.algorithms !== undefined) {
+      if (opts.optimizers !== undefined) throw new UserError('--algorithms: give either --optimizers or --algorithms, not both');
+      if (opts.port !== undefined || opts.web) throw new UserError(`--${opts.web ? 'web' : 'port'}: --algorithms runs on the simulated cluster, on this computer; leave it out`);
+      await compareAlgorithms(opts.algorithms, opts as unknown as Record<string, unknown>);
+      return;
+    }
+    if (opts.optimizers === undefined) throw new UserError('--optimizers is required: the optimizers to compare, e.g. --optimizers sgd,adam (or --algorithms sync,downpour for parallel runs)');
     if (opts.optimizer !== undefined) throw new UserError('--optimizer: compare takes a list, use --optimizers (e.g. --optimizers sgd,adam)');
     const choices = parseOptimizers(opts.optimizers);
+    const stray = parallelOptionsGiven(opts);
+    if (stray) throw new UserError(`${stray}: a parallel option; it goes with --algorithms`);
     const data = readDataset(opts.data);
     const jobs: Job[] = choices.map((c) => ({
       kind: 'train',

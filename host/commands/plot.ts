@@ -1,6 +1,7 @@
 // `host plot RUN.ndjson [MORE.ndjson …] --out FILE.svg|.png`: the seeds' figures from run files.
 // The records decide the figure: epochs → cost per epoch (several runs → overlaid with a legend),
-// 2-D steps → descent path over the contours, 1-D steps → the function's curve with the walk.
+// 2-D steps → descent path over the contours, 1-D steps → the function's curve with the walk;
+// parallel runs (host distributed) → the global cost over the workers' and the staleness histogram.
 
 import { access } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -55,7 +56,7 @@ function positiveInt(option: string) {
 export function register(program: Command): void {
   program
     .command('plot')
-    .description('draw figures from run files: cost per epoch, runs overlaid, descent paths over contours, a 1-D walk on its curve')
+    .description('draw figures from run files: cost per epoch, runs overlaid, descent paths over contours, a 1-D walk on its curve, parallel runs with their workers and staleness')
     .argument('<files...>', 'run files (NDJSON records, as host run and host monitor write them)')
     .requiredOption('-o, --out <file>', 'the figure to write: FILE.svg or FILE.png')
     .option('--log', 'log scale for the cost axis')

@@ -1,12 +1,13 @@
 // `host run`: train on the desktop with the same engine the board runs, and print the records.
 // Everything the user gave is checked before the first epoch: options, data, output file.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { datasetFromPacked } from '../../shared/dataset.ts';
 import { formatF32, parseRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import { DESKTOP_CAPACITY, parseDecimal, quoteCell, readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
+import { openRunFile } from '../run-file.ts';
 import { defaultFormat, FORMATS, RecordFormatter, type OutputFormat } from '../format.ts';
 import { addTrainOptions, configFromOptions } from '../options.ts';
 import { textRecords } from '../../shared/records.ts';
@@ -58,17 +59,6 @@ function parseMaxRows(raw: string | undefined): number {
   const v = parseDecimal(raw);
   if (v === null || !Number.isInteger(v) || v < 1) throw new UserError(`--max-rows: expected a whole number of at least 1, got ${quoteCell(raw)}`);
   return v;
-}
-
-/** Opens the run file before training, so that a bad path fails before any work is done. */
-function openRunFile(path: string): number {
-  try {
-    return openSync(path, 'w');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new UserError(`--out: cannot write ${path}: ${why}`);
-  }
 }
 
 /** The whole command, minus commander: validates, trains, prints. */

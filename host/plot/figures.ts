@@ -5,7 +5,9 @@
 import { contours } from 'd3-contour';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import { findFunction, type PlotFunction } from './functions.ts';
-import { runLabels, walkDims, type Run, type TrainRun, type WalkRun } from './runs.ts';
+import { figureOpen, fmtStaleness, formatMicros, panel, panelLayout, stalenessPlot, type StalenessSeries } from './parallel.ts';
+import { isParallel, meanStaleness, parallelOf, runCounts, runLabels, runsFromRecords, walkDims, workerCount, type Run, type TrainRun, type WalkRun } from './runs.ts';
+import type { ProtocolRecord } from '../../shared/protocol.ts';
 import { PALETTE, decimateIndices, esc, frame, linePath, px, type Frame, type LegendEntry } from './svg.ts';
 
 export interface FigureOptions {
@@ -16,7 +18,7 @@ export interface FigureOptions {
   height?: number;
 }
 
-export type FigureKind = 'cost' | 'overlay' | 'path' | 'curve';
+export type FigureKind = 'cost' | 'overlay' | 'path' | 'curve' | 'parallel';
 
 /** Walk paths start at PALETTE[1]: the contours are blue, so the first path is orange. */
 const WALK_COLORS = [...PALETTE.slice(1), PALETTE[0]];
@@ -45,49 +47,179 @@ function fmtLr(lr: number): string {
 
 // ------------------------------------------------------------------ cost per epoch
 
-/** Cost against epoch: train solid, validation dashed; one colour per run when several are overlaid. */
-export function costFigure(runs: TrainRun[], o: FigureOptions = {}): string {
+/** Worker curves get their own legend entries up to this many workers; more share one entry. */
+const WORKER_ENTRIES = 8;
+/** The global curve of a parallel run drawn over its workers' curves. */
+const GLOBAL_COLOR = '#222222';
+
+interface CostSeries {
+  run: TrainRun;
+  kind: 'train' | 'val' | 'worker';
+  x: number[];
+  y: number[];
+  entry: LegendEntry;
+  worker?: number;
+}
+
+/** The cost plot's frame and marks, for a figure of its own or a panel of the parallel figure. */
+function costPlot(runs: TrainRun[], o: FigureOptions, box: { width: number; height: number; title?: string; subtitle?: string }, id: string) {
   if (runs.length === 0) throw new Error('no epoch records to plot');
-  const width = o.width || 960;
-  const height = o.height || 560;
   const single = runs.length === 1;
   const labels = runLabels(runs);
-  const series: { run: TrainRun; kind: 'train' | 'val'; entry: LegendEntry }[] = [];
+  // One parallel run: its global curve, bold and dark, over each worker's curve on its shard.
+  const workers = single && runs[0].workers ? runs[0].workers.filter((w) => w.epoch.length > 0 && hasFinite(w.loss)) : [];
+  const withWorkers = workers.length > 0;
+  const series: CostSeries[] = [];
   const legend: LegendEntry[] = [];
   runs.forEach((run, i) => {
-    const color = single ? PALETTE[0] : PALETTE[i % PALETTE.length];
-    series.push({ run, kind: 'train', entry: { label: single ? 'train' : labels[i], color } });
-    if (hasFinite(run.val)) series.push({ run, kind: 'val', entry: { label: single ? 'validation' : `${labels[i]} (val)`, color: single ? PALETTE[1] : color, dashed: true } });
-    legend.push(series[series.length - (hasFinite(run.val) ? 2 : 1)].entry);
+    const color = withWorkers ? GLOBAL_COLOR : single ? PALETTE[0] : PALETTE[i % PALETTE.length];
+    const train: CostSeries = { run, kind: 'train', x: run.epoch, y: run.loss, entry: { label: withWorkers ? 'global' : single ? 'train' : labels[i], color } };
+    series.push(train);
+    legend.push(train.entry);
+    if (hasFinite(run.val)) {
+      const entry = { label: single ? 'validation' : `${labels[i]} (val)`, color: single && !withWorkers ? PALETTE[1] : color, dashed: true };
+      series.push({ run, kind: 'val', x: run.epoch, y: run.val, entry });
+    }
   });
   // One run: train and validation each get their entry. Several: one entry per run (its colour),
   // then a key for the line styles, as in the seeds' comparison.
   if (single && series.length > 1) legend.push(series[1].entry);
   if (!single && series.some((s) => s.kind === 'val')) legend.push({ label: 'train', color: '#555555' }, { label: 'validation', color: '#555555', dashed: true });
+  if (withWorkers) {
+    const grouped = runs[0].workers!.length > WORKER_ENTRIES;
+    const all = runs[0].workers!;
+    if (grouped) legend.push({ label: `workers (${all.length})`, color: WORKER_GREY });
+    all.forEach((w, k) => {
+      if (w.epoch.length === 0 || !hasFinite(w.loss)) return;
+      const entry = { label: `worker ${k + 1}`, color: grouped ? WORKER_GREY : PALETTE[k % PALETTE.length] };
+      if (!grouped) legend.push(entry);
+      series.push({ run: runs[0], kind: 'worker', x: w.epoch, y: w.loss, entry, worker: k });
+    });
+  }
   const xDomain = extent(runs.map((r) => r.epoch));
-  const ys = series.map((s) => (s.kind === 'train' ? s.run.loss : s.run.val));
-  const [ylo, yhi] = extent(ys, o.log);
+  const [ylo, yhi] = extent(
+    series.map((s) => s.y),
+    o.log,
+  );
   if (!isFinite(ylo)) throw new Error(o.log ? 'no positive cost to draw on a log scale' : 'no finite cost to draw');
-  const yDomain: [number, number] = o.log ? [ylo, yhi] : [Math.min(0, ylo), yhi];
+  // A diverging run's cost in the millions would print tick labels wider than the margin: the
+  // linear axis counts in thousands, millions, … instead.
+  const unit = costUnit(o.log ? 0 : Math.max(Math.abs(ylo), Math.abs(yhi)));
+  if (unit.scale !== 1) for (const s of series) s.y = s.y.map((v) => v / unit.scale);
+  const yDomain: [number, number] = o.log ? [ylo, yhi] : [Math.min(0, ylo) / unit.scale, yhi / unit.scale];
+  const yLabel = o.log ? 'cost (MSE, log scale)' : unit.scale === 1 ? 'cost (MSE)' : `cost (MSE, ${unit.name})`;
+  const { f, open, close } = frame({ width: box.width, height: box.height, title: box.title, subtitle: box.subtitle, xLabel: 'epoch', yLabel, xDomain, yDomain, yLog: o.log, nice: true, legend }, id);
+  const marks: string[] = [];
+  const buckets = Math.max(50, Math.round(f.right - f.left));
+  // Workers first, thin and light, so that the global curve stays on top.
+  const order = [...series.filter((s) => s.kind === 'worker'), ...series.filter((s) => s.kind !== 'worker')];
+  for (const s of order) {
+    const { d, points } = linePath(f, s.x, s.y, decimateIndices(s.x, s.y, buckets), o.log);
+    const style =
+      s.kind === 'worker' ? `stroke-width="1.25" stroke-opacity="0.7"` : `stroke-width="${withWorkers ? 3 : 2.5}"${s.entry.dashed ? ' stroke-dasharray="8 5"' : ''}`;
+    const worker = s.worker === undefined ? '' : ` data-worker="${s.worker}"`;
+    marks.push(`<path class="series ${s.kind}" data-label="${esc(s.entry.label)}"${worker} data-points="${points}" d="${d}" fill="none" stroke="${s.entry.color}" ${style} stroke-linejoin="round"/>`);
+  }
+  return { f, open, close, marks };
+}
+
+/** The unit of a linear cost axis whose values reach `max`: 1 below 100,000. */
+function costUnit(max: number): { scale: number; name: string } {
+  if (!(max >= 1e5) || !isFinite(max)) return { scale: 1, name: '' };
+  const k = Math.floor(Math.log10(max) / 3);
+  const names = ['', 'thousands', 'millions', 'billions'];
+  return { scale: 10 ** (3 * k), name: names[k] ?? `×1e${3 * k}` };
+}
+
+/** The workers' shared colour when there are too many for one each. */
+const WORKER_GREY = '#9aa7b8';
+
+/** "downpour, 4 workers" */
+function parallelName(run: TrainRun): string | null {
+  const par = parallelOf(run);
+  const p = workerCount(run);
+  if (!par && p === 0) return null;
+  return `${par ? par.algorithm : 'parallel'}, ${p} worker${p === 1 ? '' : 's'}`;
+}
+
+/**
+ * Cost against epoch: train solid, validation dashed; one colour per run when several are overlaid.
+ * One parallel run with worker records: its global curve (bold) over each worker's (thin).
+ */
+export function costFigure(runs: TrainRun[], o: FigureOptions = {}): string {
+  if (runs.length === 0) throw new Error('no epoch records to plot');
+  const single = runs.length === 1;
   let title = o.title;
   if (title === undefined) {
     const st = single ? runs[0].start : null;
-    title = st ? `Cost per epoch — ${st.config.optimizer}, lr ${fmtLr(st.config.lr)}` : single ? 'Cost per epoch' : 'Cost per epoch — comparison';
+    const par = single ? parallelName(runs[0]) : null;
+    title = par ? `Cost per epoch — ${par}` : st ? `Cost per epoch — ${st.config.optimizer}, lr ${fmtLr(st.config.lr)}` : single ? 'Cost per epoch' : 'Cost per epoch — comparison';
   }
-  const { f, open, close } = frame(
-    { width, height, title, xLabel: 'epoch', yLabel: o.log ? 'cost (MSE, log scale)' : 'cost (MSE)', xDomain, yDomain, yLog: o.log, nice: true, legend },
-    single ? 'cost' : 'overlay',
-  );
-  const marks: string[] = [];
-  const buckets = Math.max(50, Math.round(f.right - f.left));
-  for (const s of series) {
-    const y = s.kind === 'train' ? s.run.loss : s.run.val;
-    const { d, points } = linePath(f, s.run.epoch, y, decimateIndices(s.run.epoch, y, buckets), o.log);
-    marks.push(
-      `<path class="series ${s.kind}" data-label="${esc(s.entry.label)}" data-points="${points}" d="${d}" fill="none" stroke="${s.entry.color}" stroke-width="2.5" stroke-linejoin="round"${s.entry.dashed ? ' stroke-dasharray="8 5"' : ''}/>`,
-    );
-  }
+  const { open, close, marks } = costPlot(runs, o, { width: o.width || 960, height: o.height || 560, title }, single ? 'cost' : 'overlay');
   return [open, ...marks, close].join('\n');
+}
+
+// ------------------------------------------------------------------ parallel runs
+
+/** What a parallel run's figure says under its title: its settings and its counts. */
+function parallelSubtitle(run: TrainRun): string | undefined {
+  const parts: string[] = [];
+  const st = run.start;
+  const par = parallelOf(run);
+  if (st) {
+    const c = st.config;
+    parts.push(`${c.optimizer}, lr ${fmtLr(c.lr)}${c.batch === 0 ? ', full batch' : c.batch > 1 ? `, batch ${c.batch}` : ''}`);
+    if (par && typeof par.serverOptimizer === 'string' && par.serverOptimizer !== c.optimizer) parts.push(`server ${par.serverOptimizer}`);
+    parts.push(st.source === 'cluster' ? 'simulated cluster' : st.source);
+  }
+  const counts = runCounts(run);
+  const n: string[] = [];
+  if (counts.updates !== undefined) n.push(`${counts.updates.toLocaleString('en-US')} updates`);
+  if (counts.messages) n.push(`${counts.messages.toLocaleString('en-US')} messages`);
+  if (counts.lost) n.push(`${counts.lost.toLocaleString('en-US')} lost`);
+  if (counts.time_us !== undefined) n.push(formatMicros(counts.time_us));
+  if (n.length) parts.push(n.join(', '));
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+/**
+ * One parallel run, or several (a comparison of algorithms, maybe with a sequential run beside
+ * them): the cost per epoch (one run: the global curve over the workers' curves; several: the
+ * global curves, one colour each) and, beside it, the staleness of the updates (several: grouped
+ * bars, in the runs' colours). Runs without update records have no bars; without any, the
+ * staleness panel is left out. `--log` applies to the cost.
+ */
+export function parallelFigure(runs: TrainRun[], o: FigureOptions = {}): string {
+  if (runs.length === 0) throw new Error('no epoch records to plot');
+  const width = o.width || 1200;
+  const height = o.height || 600;
+  const single = runs.length === 1;
+  const labels = runLabels(runs);
+  let title = o.title;
+  let subtitle: string | undefined;
+  if (title === undefined) {
+    const names = runs.map(parallelName);
+    const ps = new Set(runs.filter(isParallel).map(workerCount));
+    title = single ? `Parallel SGD — ${names[0] ?? labels[0]}` : `Parallel SGD — ${ps.size === 1 ? `${[...ps][0]} workers, ` : ''}${runs.length} runs`;
+    subtitle = single ? parallelSubtitle(runs[0]) : undefined;
+  }
+  const hist: StalenessSeries[] = [];
+  runs.forEach((run, i) => {
+    if (run.staleness && run.staleness.n > 0) hist.push({ label: labels[i], color: single ? PALETTE[0] : PALETTE[i % PALETTE.length], staleness: run.staleness });
+  });
+  const lossHeading = o.log ? 'Cost per epoch (log scale)' : 'Cost per epoch';
+  let stalenessHeading = 'Staleness of the updates';
+  if (single && hist.length) stalenessHeading += ` · mean ${fmtStaleness(meanStaleness(hist[0].staleness))}, max ${hist[0].staleness.max}`;
+  const layout = panelLayout(width, height, !!subtitle, hist.length ? 2 : 1);
+  const out: string[] = [figureOpen(width, height, 'parallel', title, subtitle)];
+  const loss = costPlot(runs, o, { width: layout[0].width, height: layout[0].height }, 'parallel-cost');
+  out.push(panel('cost', layout[0], lossHeading, loss.open, loss.marks, loss.close));
+  if (hist.length) {
+    const st = stalenessPlot(hist, layout[1].width, layout[1].height, 'parallel-staleness');
+    out.push(panel('staleness', layout[1], stalenessHeading, st.open, st.marks, st.close));
+  }
+  out.push('</svg>');
+  return out.join('\n');
 }
 
 // ------------------------------------------------------------------ walks
@@ -279,11 +411,15 @@ export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
 
 // ------------------------------------------------------------------ choosing
 
-/** What the records call for: epochs → cost (one run) or overlay (several); 2-D steps → path; 1-D → curve. */
+/**
+ * What the records call for: epochs → cost (one run) or overlay (several), or parallel when one of
+ * the runs is a parallel run; 2-D steps → path; 1-D → curve.
+ */
 export function figureKind(runs: Run[]): FigureKind {
   const trains = runs.filter((r) => r.kind === 'train');
   const walks = runs.filter((r): r is WalkRun => r.kind === 'walk');
   if (trains.length && walks.length) throw new Error('the files mix training runs and walks: plot them separately');
+  if (trains.some(isParallel)) return 'parallel';
   if (trains.length) return trains.length > 1 ? 'overlay' : 'cost';
   if (!walks.length) throw new Error('no epoch or step records to plot');
   return walks.some((w) => walkDims(w) >= 2) ? 'path' : 'curve';
@@ -294,9 +430,20 @@ export function autoFigure(runs: Run[], o: FigureOptions = {}): { kind: FigureKi
   const trains = runs.filter((r): r is TrainRun => r.kind === 'train');
   const walks = runs.filter((r): r is WalkRun => r.kind === 'walk');
   if (kind === 'cost' || kind === 'overlay') return { kind, svg: costFigure(trains, o) };
+  if (kind === 'parallel') return { kind, svg: parallelFigure(trains, o) };
   if (kind === 'path') {
     if (walks.some((w) => walkDims(w) < 2)) throw new Error('the files mix 1-D and 2-D walks: plot them separately');
     return { kind, svg: pathFigure(walks, o) };
   }
   return { kind, svg: curveFigure(walks, o) };
+}
+
+/**
+ * The figure for the records of one or more runs, each list the records of one run file (or one
+ * job: `names[i]` is its name, used when nothing else tells runs apart). For `host distributed`
+ * and `host compare`: parallel runs get the parallel figure, others the cost or overlay figure.
+ */
+export function figureFromRecords(records: Iterable<ProtocolRecord>[], names: string[] = [], o: FigureOptions = {}): { kind: FigureKind; svg: string } {
+  const runs = records.flatMap((recs, i) => runsFromRecords(recs, names[i] ?? `run ${i + 1}`));
+  return autoFigure(runs, o);
 }
