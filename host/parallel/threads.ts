@@ -26,13 +26,8 @@
 // A thread's worker runs a bundled copy of thread-worker.ts (esbuild, once per process, cached in the
 // temp directory), or thread-worker.mjs through tsx when bundling fails; either way it starts under
 // vitest and under `node host/bin.js` alike. Threads are terminated on every path.
-import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { workerUrl } from '../worker-bundle.ts';
 import { ConfigError, optionName, type TrainConfig } from '../../shared/config.ts';
 import type { Dataset } from '../../shared/dataset.ts';
 import { allFinite, divergenceReference, finite, lossDiverged, lowerRateAdvice } from '../../shared/divergence.ts';
@@ -85,38 +80,9 @@ export interface ThreadsSummary {
 
 // ------------------------------------------------------------------ the worker's code
 
-const TSX_ENTRY = new URL('./thread-worker.mjs', import.meta.url);
-let bundled: Promise<URL> | null = null;
-
 /** The URL to start a thread from: the bundled worker (plain JavaScript), or the tsx entry. */
 export function threadWorkerUrl(): Promise<URL> {
-  bundled ??= build({
-    entryPoints: [fileURLToPath(new URL('./thread-worker.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).then(
-    (out) => {
-      try {
-        const text = out.outputFiles[0].text;
-        const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-        const file = join(tmpdir(), `pico-trainer-thread-${hash}.mjs`);
-        if (!existsSync(file)) {
-          const tmp = `${file}.${process.pid}.tmp`;
-          writeFileSync(tmp, text);
-          renameSync(tmp, file); // atomic: another process may be writing the same file
-        }
-        return pathToFileURL(file);
-      } catch {
-        return TSX_ENTRY;
-      }
-    },
-    () => TSX_ENTRY,
-  );
-  return bundled;
+  return workerUrl(new URL('./thread-worker.ts', import.meta.url), 'thread', new URL('./thread-worker.mjs', import.meta.url));
 }
 
 // ------------------------------------------------------------------ checks

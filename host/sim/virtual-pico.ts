@@ -8,7 +8,10 @@ import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
 import { registerSim, unregisterSim } from './registry.ts';
-import { boardWorkerUrl } from './worker-bundle.ts';
+import { workerUrl } from '../worker-bundle.ts';
+
+/** The board worker's entry (bundled), and the tsx entry should bundling fail. */
+const boardWorkerUrl = () => workerUrl(new URL('./board.ts', import.meta.url), 'board', new URL('./board-worker.mjs', import.meta.url));
 import { CLOCK_SLOTS, readPublishedClock, type PaceMode } from './pace.ts';
 import type { CostWeights } from './cost-model.ts';
 

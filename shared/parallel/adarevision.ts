@@ -38,10 +38,13 @@ export function adaRevisionUpdate(s: AdaRevisionServer, g: Float64Array, gbarOld
     const etaOld = s.zmax[i] > 0 ? alpha / Math.sqrt(s.zmax[i]) : 0;
     s.z[i] = f32(s.z[i] + gi * gi + 2 * gi * bck);
     if (s.z[i] > s.zmax[i]) s.zmax[i] = s.z[i];
-    const eta = s.zmax[i] > 0 ? alpha / Math.sqrt(s.zmax[i]) : 0;
-    let x = s.x[i] - eta * gi;
-    if (bck !== 0) x += (etaOld - eta) * bck;
-    s.x[i] = f32(x);
+    if (s.zmax[i] > 0) {
+      // While z′ is 0 the coordinate does not move (the paper's AdaGrad guard, 0/0 as no step).
+      const eta = alpha / Math.sqrt(s.zmax[i]);
+      let x = s.x[i] - eta * gi;
+      if (bck !== 0) x += (etaOld - eta) * bck;
+      s.x[i] = f32(x);
+    }
     s.gbar[i] = f32(s.gbar[i] + gi);
   }
   return Math.sqrt(backlog);

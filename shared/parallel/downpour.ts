@@ -33,6 +33,14 @@ export interface DownpourState {
   scratch: Float64Array;
 }
 
+/** The replica's rule after a gradient: A ← A + g;  θ_k ← θ_k − α·g (the first np coordinates). */
+export function replicaStep(theta: Float32Array, acc: Float64Array, g: Float64Array, np: number, alpha: number): void {
+  for (let j = 0; j < np; j++) {
+    acc[j] += g[j];
+    theta[j] = Math.fround(theta[j] - alpha * g[j]);
+  }
+}
+
 /** Step s of replica k: fetch when due, then compute (after anything landing at this instant). */
 function begin(ctx: ClusterContext, s: DownpourState, k: number): void {
   if (s.step[k] % ctx.par.fetchEvery === 0) ctx.send(k, { kind: 'fetch', read: s.read[k] });
@@ -62,14 +70,8 @@ export const downpour: ClusterAlgorithm<DownpourState> = {
     for (let k = 0; k < ctx.par.workers; k++) if (!s.waiting[k]) begin(ctx, s, k);
   },
   computed(ctx, s, k) {
-    const g = s.g[k];
-    const theta = s.local[k];
-    const np = ctx.setup.np;
     const a = s.acc[k];
-    for (let j = 0; j < np; j++) {
-      a[j] += g[j];
-      theta[j] = Math.fround(theta[j] - ctx.par.localLr * g[j]);
-    }
+    replicaStep(s.local[k], a, s.g[k], ctx.setup.np, ctx.par.localLr);
     s.accSamples[k] += s.gSamples[k];
     s.step[k]++;
     if (s.step[k] % ctx.par.pushEvery === 0) {

@@ -14,6 +14,53 @@
 import type { ClusterAlgorithm, ClusterContext } from './cluster.ts';
 import { batchGradientAt } from './cursor.ts';
 
+// ---------------------------------------------------------------- the rules, over explicit state
+
+/** The worker's elastic move once x̃ has arrived: d = α(x − x̃) from the snapshot x; xⁱ ← xⁱ − d. */
+export function elasticMove(xi: Float32Array, snap: Float32Array, center: Float32Array, alpha: number, np: number, d: Float64Array): void {
+  for (let j = 0; j < np; j++) {
+    d[j] = alpha * (snap[j] - center[j]);
+    xi[j] = Math.fround(xi[j] - d[j]);
+  }
+}
+
+/** The server's side of an exchange: x̃ ← x̃ + d. Returns ‖d‖. */
+export function centerAdd(center: Float32Array, d: Float64Array, np: number): number {
+  let norm = 0;
+  for (let j = 0; j < np; j++) {
+    center[j] = Math.fround(center[j] + d[j]);
+    norm += d[j] * d[j];
+  }
+  return Math.sqrt(norm);
+}
+
+/** The synchronous center: x̃ ← x̃ + α·Σᵢ(xⁱ − x̃), summed in worker order (sum is scratch). */
+export function centerRound(center: Float32Array, xs: Float32Array[], alpha: number, np: number, sum: Float64Array): void {
+  sum.fill(0);
+  for (let w = 0; w < xs.length; w++) for (let j = 0; j < np; j++) sum[j] += xs[w][j] - center[j];
+  for (let j = 0; j < np; j++) center[j] = Math.fround(center[j] + alpha * sum[j]);
+}
+
+/** The point the gradient is taken at: x, or x + δv for EAMSGD. */
+export function gradientPoint(at: Float32Array, snap: Float32Array, v: Float32Array, delta: number): void {
+  if (delta > 0) for (let j = 0; j < at.length; j++) at[j] = Math.fround(snap[j] + delta * v[j]);
+  else at.set(snap);
+}
+
+/** The local step: xⁱ ← xⁱ − η·g, or EAMSGD's vⁱ ← δvⁱ − η·g; xⁱ ← xⁱ + vⁱ. */
+export function localStep(x: Float32Array, v: Float32Array, g: Float64Array, np: number, eta: number, delta: number): void {
+  if (delta > 0) {
+    for (let j = 0; j < np; j++) {
+      v[j] = Math.fround(delta * v[j] - eta * g[j]);
+      x[j] = Math.fround(x[j] + v[j]);
+    }
+  } else {
+    for (let j = 0; j < np; j++) x[j] = Math.fround(x[j] - eta * g[j]);
+  }
+}
+
+// ---------------------------------------------------------------- on the simulated cluster
+
 export interface EasgdState {
   center: Float32Array;
   x: Float32Array[];
@@ -46,13 +93,8 @@ function begin(ctx: ClusterContext, s: EasgdState, k: number): void {
 }
 
 function gradient(ctx: ClusterContext, s: EasgdState, k: number): void {
-  const delta = ctx.cfg.momentum;
   const at = s.at[k];
-  if (delta > 0) {
-    for (let j = 0; j < at.length; j++) at[j] = Math.fround(s.snap[k][j] + delta * s.v[k][j]);
-  } else {
-    at.set(s.snap[k]);
-  }
+  gradientPoint(at, s.snap[k], s.v[k], ctx.cfg.momentum);
   s.samples[k] = batchGradientAt(ctx.setup, at, ctx.cursors[k], s.scratch, s.g[k]);
   s.clock[k]++;
   ctx.compute(k, s.samples[k]);
@@ -84,20 +126,7 @@ export const easgd: ClusterAlgorithm<EasgdState> = {
     for (let k = 0; k < ctx.par.workers; k++) begin(ctx, s, k);
   },
   computed(ctx, s, k) {
-    const np = ctx.setup.np;
-    const x = s.x[k];
-    const g = s.g[k];
-    const eta = ctx.lr;
-    const delta = ctx.cfg.momentum;
-    if (delta > 0) {
-      const v = s.v[k];
-      for (let j = 0; j < np; j++) {
-        v[j] = Math.fround(delta * v[j] - eta * g[j]);
-        x[j] = Math.fround(x[j] + v[j]);
-      }
-    } else {
-      for (let j = 0; j < np; j++) x[j] = Math.fround(x[j] - eta * g[j]);
-    }
+    localStep(s.x[k], s.v[k], s.g[k], ctx.setup.np, ctx.lr, ctx.cfg.momentum);
     ctx.progress(s.samples[k]);
     begin(ctx, s, k);
   },
@@ -108,23 +137,16 @@ export const easgd: ClusterAlgorithm<EasgdState> = {
       ctx.reply(k, { kind: 'center', read: ctx.version, theta: s.center.slice() });
     } else if (m.kind === 'elastic') {
       // x̃ ← x̃ + d, whenever d arrives (x̃ may have moved since the worker read it).
-      const d = m.values as Float64Array;
-      let norm = 0;
-      for (let j = 0; j < np; j++) {
-        s.center[j] = Math.fround(s.center[j] + d[j]);
-        norm += d[j] * d[j];
-      }
+      const norm = centerAdd(s.center, m.values as Float64Array, np);
       s.exchanges++;
-      ctx.applied(k, m.read, 0, -1, NaN, Math.sqrt(norm));
+      ctx.applied(k, m.read, 0, -1, NaN, norm);
     } else {
       // Synchronous: wait for every worker, then move the center with the old values.
       s.round[k].set(m.theta as Float32Array);
       if (++s.arrived < ctx.par.workers) return;
       s.arrived = 0;
       const old = s.center.slice();
-      s.sum.fill(0);
-      for (let w = 0; w < ctx.par.workers; w++) for (let j = 0; j < np; j++) s.sum[j] += s.round[w][j] - old[j];
-      for (let j = 0; j < np; j++) s.center[j] = Math.fround(old[j] + alpha * s.sum[j]);
+      centerRound(s.center, s.round, alpha, np, s.sum);
       const read = ctx.version;
       for (let w = 0; w < ctx.par.workers; w++) {
         let norm = 0;
@@ -140,15 +162,7 @@ export const easgd: ClusterAlgorithm<EasgdState> = {
   },
   receive(ctx, s, k, m) {
     // The center has arrived: the elastic move, relative to the snapshot taken at the step's start.
-    const np = ctx.setup.np;
-    const alpha = ctx.par.elastic;
-    const c = m.theta as Float32Array;
-    const x = s.x[k];
-    const snap = s.snap[k];
-    for (let j = 0; j < np; j++) {
-      s.d[j] = alpha * (snap[j] - c[j]);
-      x[j] = Math.fround(x[j] - s.d[j]);
-    }
+    elasticMove(s.x[k], s.snap[k], m.theta as Float32Array, ctx.par.elastic, ctx.setup.np, s.d);
     if (!ctx.par.synchronous) ctx.send(k, { kind: 'elastic', read: m.read, values: s.d.slice() });
     gradient(ctx, s, k);
   },

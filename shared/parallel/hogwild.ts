@@ -34,19 +34,27 @@ function begin(ctx: ClusterContext, s: HogwildState, k: number): void {
 }
 
 /**
+ * The write rule: θⱼ ← loadedⱼ − γ·gⱼ for every j with gⱼ ≠ 0; `stores` counts the stores to each
+ * coordinate and `atLoad` is what it was at this processor's load. Returns the coordinates whose
+ * store since the load this one overwrites (lost updates).
+ */
+export function hogwildStore(theta: Float32Array, loaded: Float32Array, g: Float64Array, np: number, lr: number, stores: Uint32Array, atLoad: Uint32Array): number {
+  let lost = 0;
+  for (let j = 0; j < np; j++) {
+    if (g[j] === 0) continue;
+    if (stores[j] !== atLoad[j]) lost++;
+    theta[j] = Math.fround(loaded[j] - lr * g[j]);
+    stores[j]++;
+  }
+  return lost;
+}
+
+/**
  * The store of processor k: θⱼ ← (what it loaded) − γ·gⱼ for the coordinates its sample touches
  * (gⱼ ≠ 0: the paper's hyperedge e), overwriting any store to them since its load.
  */
 function store(ctx: ClusterContext, s: HogwildState, k: number): void {
-  const np = ctx.setup.np;
-  const g = s.g[k];
-  let lost = 0;
-  for (let j = 0; j < np; j++) {
-    if (g[j] === 0) continue;
-    if (s.stores[j] !== s.atLoad[k][j]) lost++;
-    s.theta[j] = Math.fround(s.loaded[k][j] - ctx.lr * g[j]);
-    s.stores[j]++;
-  }
+  const lost = hogwildStore(s.theta, s.loaded[k], s.g[k], ctx.setup.np, ctx.lr, s.stores, s.atLoad[k]);
   s.lost += lost;
   ctx.applied(k, s.read[k], s.samples[k], lost, NaN, NaN);
   begin(ctx, s, k);

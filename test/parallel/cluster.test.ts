@@ -89,6 +89,13 @@ describe('exact reductions (../shared/distributed-sgd.md §6)', () => {
     expect(s.records.filter((r) => r.type === 'epoch').map((e) => (e as { loss: number }).loss)).toEqual(h.epochs.map((e) => e.loss));
   });
 
+  it('downpour, one worker, fetch only at the start, push every step, η = α: the server replays the replica, bit for bit', () => {
+    const s = sim(TWO_PACKED, 2, { lr: 0.01, epochs: 10, batch: 1 }, { algorithm: 'downpour', workers: 1, serverOptimizer: 'sgd', fetchEvery: 1000000, ...INSTANT });
+    const epochs = s.records.filter((r) => r.type === 'epoch') as { w: number[]; b: number }[];
+    expect(s.done.counts?.fetches).toBe(1);
+    expect(s.workers.map((w) => [w.w, w.b])).toEqual(epochs.map((e) => [e.w, e.b]));
+  });
+
   it("adarevision without delays is Downpour's (paper) Adagrad server, bit for bit, update after update", () => {
  const cfg = { optimizer: 'adagrad' as const, lr: 0.3, epochs: 10, batch: 1 };
     const d = sim(TWO_PACKED, 2, cfg, { algorithm: 'downpour', workers: 1, ...INSTANT });

@@ -1,5 +1,6 @@
-// The board worker as one plain JavaScript file, so that a worker starts without registering tsx
-// and transpiling (about 200 ms of each boot). esbuild bundles board.ts and the simulator's own
+// A worker thread's entry as one plain JavaScript file, so that a worker starts without registering
+// tsx and transpiling (about 200 ms of each boot): the virtual Pico's board (sim/board.ts) and the
+// Hogwild! threads (parallel/thread-worker.ts). esbuild bundles the entry and the project's own
 // modules once per process; packages stay outside the bundle but are imported by absolute file URL,
 // so the file can live in the temp directory. If anything goes wrong, the tsx entry is used instead.
 import { createHash } from 'node:crypto';
@@ -8,8 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-
-const TSX_ENTRY = new URL('./board-worker.mjs', import.meta.url);
 
 /** Keeps packages external, but as absolute file URLs (a bare name would not resolve from the temp directory). */
 const packagesByAbsoluteUrl: Plugin = {
@@ -24,32 +23,28 @@ const packagesByAbsoluteUrl: Plugin = {
   },
 };
 
-let code: Promise<string | null> | null = null;
+const urls = new Map<string, Promise<URL>>();
 
-function bundle(): Promise<string | null> {
-  code ??= build({
-    entryPoints: [fileURLToPath(new URL('./board.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    plugins: [packagesByAbsoluteUrl],
-  }).then(
-    (out) => out.outputFiles[0].text,
-    () => null,
-  );
-  return code;
-}
-
-/** The URL to start a board worker from. */
-export async function boardWorkerUrl(): Promise<URL> {
-  const text = await bundle();
-  if (text === null) return TSX_ENTRY;
+async function bundled(entry: URL, name: string, tsxEntry: URL): Promise<URL> {
+  let text: string;
+  try {
+    const out = await build({
+      entryPoints: [fileURLToPath(entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+      plugins: [packagesByAbsoluteUrl],
+    });
+    text = out.outputFiles[0].text;
+  } catch {
+    return tsxEntry;
+  }
   try {
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    const file = join(tmpdir(), `pico-trainer-board-${hash}.mjs`);
+    const file = join(tmpdir(), `pico-trainer-${name}-${hash}.mjs`);
     if (!existsSync(file)) {
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, text);
@@ -57,6 +52,19 @@ export async function boardWorkerUrl(): Promise<URL> {
     }
     return pathToFileURL(file);
   } catch {
-    return TSX_ENTRY;
+    return tsxEntry;
   }
+}
+
+/**
+ * The URL to start a worker from: `entry` (TypeScript) bundled to the temp directory as
+ * pico-trainer-NAME-HASH.mjs, or `tsxEntry` (a .mjs that registers tsx) when that fails.
+ */
+export function workerUrl(entry: URL, name: string, tsxEntry: URL): Promise<URL> {
+  let url = urls.get(entry.href);
+  if (!url) {
+    url = bundled(entry, name, tsxEntry);
+    urls.set(entry.href, url);
+  }
+  return url;
 }
