@@ -85,7 +85,7 @@ export function register(program: Command): void {
       title: 'pico-trainer · compare',
       async finish(results) {
         const runs = results.flatMap((recs, i) => runsFromRecords(recs, names[i])).filter((r): r is TrainRun => r.kind === 'train');
-        await writeFigure(costFigure(runs, { log: !!opts.log, title: `${basename(opts.data)}: loss per epoch` }), figure, figure.endsWith('.png') ? 2 : 1);
+        await writeFigure(costFigure(runs, { labels: names, log: !!opts.log, title: `${basename(opts.data)}: loss per epoch` }), figure, figure.endsWith('.png') ? 2 : 1);
         process.stdout.write(`${summary(names, results)}\n\nrun files in ${dir}/, figure ${figure}\n`);
       },
     });

@@ -36,6 +36,8 @@ export const PARALLEL_OPTIONS: readonly Spec[] = [
   { key: 'localLr', flags: '--local-lr <rate>', kind: 'number', help: "downpour: the replicas' own step size (default: --lr)" },
   { key: 'rmwUs', flags: '--rmw-us <n>', kind: 'integer', help: `hogwild: µs between a coordinate's load and store; a write between is lost (default: ${D.rmwUs})` },
   { key: 'passDecay', flags: '--pass-decay <beta>', kind: 'number', help: `hogwild: multiply the step by this after each pass (default: ${D.passDecay}; the paper used 0.9)` },
+  { key: 'outstanding', flags: '--outstanding <k>', kind: 'integer', help: `adarevision: updates a worker may have in flight before it waits for an answer (default: ${D.outstanding}; more inject delay)` },
+  { key: 'revision', flags: '--no-revision', kind: 'boolean', help: 'adarevision: leave the backlog unrevised (plain AdaGrad, the comparison under the same schedule)' },
   { key: 'elastic', flags: '--elastic <alpha>', kind: 'number', help: 'easgd: the elastic step α (default: 0.9 / workers)' },
   { key: 'period', flags: '--period <tau>', kind: 'integer', help: `easgd: local steps between exchanges with the center (default: ${D.period})` },
   { key: 'synchronous', flags: '--synchronous', kind: 'boolean', help: 'easgd: the synchronous form (all workers exchange at once)' },
@@ -72,7 +74,8 @@ export function parallelFromOptions(opts: object, algorithm: string): Partial<Pa
   const out: Record<string, unknown> = { algorithm };
   for (const spec of PARALLEL_OPTIONS) {
     const raw = given[spec.key];
-    if (raw === undefined) continue;
+    // commander gives `revision: true` for an absent --no-revision: only a given flag counts.
+    if (raw === undefined || (spec.flags.startsWith('--no-') && raw === true)) continue;
     if (spec.kind === 'boolean' || spec.kind === 'choice') out[spec.key] = raw;
     else if (spec.kind === 'list') out[spec.key] = String(raw).split(',').map((part) => number({ ...spec, kind: 'integer' }, part));
     else out[spec.key] = number(spec, String(raw));
@@ -83,7 +86,7 @@ export function parallelFromOptions(opts: object, algorithm: string): Partial<Pa
 /** The first parallel option given, as typed (--period), or '' when none is. */
 export function parallelOptionsGiven(opts: object): string {
   const given = opts as Record<string, unknown>;
-  const spec = PARALLEL_OPTIONS.find((s) => given[s.key] !== undefined);
+  const spec = PARALLEL_OPTIONS.find((s) => given[s.key] !== undefined && !(s.flags.startsWith('--no-') && given[s.key] === true));
   return spec ? flag(spec) : '';
 }
 
@@ -95,8 +98,9 @@ export function optionsFor(opts: object, algorithm: Algorithm, algorithms: reado
   const given = opts as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   const keys = [...PARALLEL_OPTIONS.map((s) => s.key as string), ...givenTrainKeys(opts)];
+  const negated = PARALLEL_OPTIONS.filter((s) => s.flags.startsWith('--no-')).map((s) => s.key as string);
   for (const [k, v] of Object.entries(given)) {
-    if (v === undefined) continue;
+    if (v === undefined || (v === true && negated.indexOf(k) >= 0)) continue;
     if (keys.indexOf(k) < 0) {
       out[k] = v;
       continue;

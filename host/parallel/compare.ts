@@ -87,7 +87,7 @@ export async function compareAlgorithms(list: string, opts: { data?: string; run
     }
     results.push(records);
   }
-  const fig = figureFromRecords(results, names, { log: !!opts.log, title: `${basename(opts.data)}: parallel SGD, ${runs[0].parallel.workers} workers` });
+  const fig = figureFromRecords(results, names, { labels: names, log: !!opts.log, title: `${basename(opts.data)}: parallel SGD, ${runs[0].parallel.workers} workers` });
   await writeFigure(fig.svg, figure, figure.endsWith('.png') ? 2 : 1);
   process.stdout.write(`${table(names, results)}\n\nrun files in ${dir}/, figure ${figure}\n`);
 }

@@ -16,6 +16,13 @@ export interface FigureOptions {
   log?: boolean;
   width?: number;
   height?: number;
+  /** Legend labels, one per run, in the runs' order (compare gives the names the user typed: adam:0.05). */
+  labels?: string[];
+}
+
+/** The legend labels: the caller's, when there is one per run; else the shortest that tell the runs apart. */
+function labelsOf(runs: Run[], o: FigureOptions): string[] {
+  return o.labels && o.labels.length === runs.length ? o.labels : runLabels(runs);
 }
 
 export type FigureKind = 'cost' | 'overlay' | 'path' | 'curve' | 'parallel';
@@ -65,7 +72,7 @@ interface CostSeries {
 function costPlot(runs: TrainRun[], o: FigureOptions, box: { width: number; height: number; title?: string; subtitle?: string }, id: string) {
   if (runs.length === 0) throw new Error('no epoch records to plot');
   const single = runs.length === 1;
-  const labels = runLabels(runs);
+  const labels = labelsOf(runs, o);
   // One parallel run: its global curve, bold and dark, over each worker's curve on its shard.
   const workers = single && runs[0].workers ? runs[0].workers.filter((w) => w.epoch.length > 0 && hasFinite(w.loss)) : [];
   const withWorkers = workers.length > 0;
@@ -194,7 +201,7 @@ export function parallelFigure(runs: TrainRun[], o: FigureOptions = {}): string 
   const width = o.width || 1200;
   const height = o.height || 600;
   const single = runs.length === 1;
-  const labels = runLabels(runs);
+  const labels = labelsOf(runs, o);
   let title = o.title;
   let subtitle: string | undefined;
   if (title === undefined) {
@@ -330,7 +337,7 @@ function computeContours(fn: PlotFunction, f: Frame, xd: [number, number], yd: [
 export function pathFigure(walks: WalkRun[], o: PathFigureOptions = {}): string {
   if (walks.length === 0) throw new Error('no walk to plot');
   const fn = walkFunction(walks);
-  const labels = runLabels(walks);
+  const labels = labelsOf(walks, o);
   const xd = o.domain ? o.domain[0] : walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
   const yd = o.domain ? o.domain[1] : walkDomain(fn && fn.range[1] ? fn.range[1] : undefined, walks.map((w) => w.x[1] || []));
   const legend = walks.map((_, i) => ({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length] }));
@@ -368,7 +375,7 @@ function walkPath(f: Frame, w: WalkRun, label: string, color: string): string {
 export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
   if (walks.length === 0) throw new Error('no walk to plot');
   const fn = walkFunction(walks);
-  const labels = runLabels(walks);
+  const labels = labelsOf(walks, o);
   const xd = walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
   const cx: number[] = [];
   const cy: number[] = [];

@@ -9,7 +9,10 @@
 //     η  = α / √z′
 //     x  ← x − η·g + (η_old − η)·g_bck         the backlog went in at the older, larger rate:
 //     ḡ  ← ḡ + g                               shrink it retroactively to the new one
-//   α = --lr. z and z′ start at 0 (the paper leaves z₀ open; Petuum starts at 1): while z′ is 0 a
+//   α = --lr. A worker may have --outstanding K updates in flight (default 1: it waits for each
+//   answer, and p identical workers see a staleness of p − 1); more inject the large delays where the
+//   paper's gains appear. --no-revision makes the server plain AdaGrad in the paper's form (g_bck
+//   taken as 0), the comparison under the very same schedule. z and z′ start at 0 (the paper leaves z₀ open; Petuum starts at 1): while z′ is 0 a
 //   coordinate does not move, and the revision is skipped when g_bck is 0. Without delays this is
 //   the paper's AdaGrad, x − (α/√Σg²)·g: Downpour's server rule, bit for bit.
 import type { ClusterAlgorithm, ClusterContext } from './cluster.ts';
@@ -27,14 +30,18 @@ export function initAdaRevision(theta0: Float32Array): AdaRevisionServer {
   return { x: theta0.slice(), gbar: new Float32Array(n), z: new Float32Array(n), zmax: new Float32Array(n) };
 }
 
-/** The server's update for gradient g computed from a read whose ḡ was gbarOld; returns ‖g_bck‖. */
-export function adaRevisionUpdate(s: AdaRevisionServer, g: Float64Array, gbarOld: Float32Array, np: number, alpha: number): number {
+/**
+ * The server's update for gradient g computed from a read whose ḡ was gbarOld; returns ‖g_bck‖.
+ * `revise` false: the backlog is measured but not used (AdaGrad).
+ */
+export function adaRevisionUpdate(s: AdaRevisionServer, g: Float64Array, gbarOld: Float32Array, np: number, alpha: number, revise = true): number {
   const f32 = Math.fround;
   let backlog = 0;
   for (let i = 0; i < np; i++) {
     const gi = g[i];
-    const bck = s.gbar[i] - gbarOld[i];
-    backlog += bck * bck;
+    const behind = s.gbar[i] - gbarOld[i];
+    backlog += behind * behind;
+    const bck = revise ? behind : 0;
     const etaOld = s.zmax[i] > 0 ? alpha / Math.sqrt(s.zmax[i]) : 0;
     s.z[i] = f32(s.z[i] + gi * gi + 2 * gi * bck);
     if (s.z[i] > s.zmax[i]) s.zmax[i] = s.z[i];
@@ -57,6 +64,9 @@ export interface AdaRevisionState {
   read: number[];
   g: Float64Array[];
   samples: number[];
+  /** Updates in flight, and whether the worker waits for an answer before computing again. */
+  inflight: number[];
+  waiting: boolean[];
   scratch: Float64Array;
 }
 
@@ -77,6 +87,8 @@ export const adarevision: ClusterAlgorithm<AdaRevisionState> = {
       read: new Array<number>(p).fill(0),
       g: Array.from({ length: p }, () => new Float64Array(f + 1)),
       samples: new Array<number>(p).fill(0),
+      inflight: new Array<number>(p).fill(0),
+      waiting: new Array<boolean>(p).fill(false),
       scratch: new Float64Array(f + 1),
     };
   },
@@ -85,9 +97,11 @@ export const adarevision: ClusterAlgorithm<AdaRevisionState> = {
   },
   computed(ctx, s, k) {
     ctx.send(k, { kind: 'update', read: s.read[k], values: s.g[k].slice(), aux: s.gbarOld[k].slice(), samples: s.samples[k] });
+    if (++s.inflight[k] < ctx.par.outstanding) begin(ctx, s, k);
+    else s.waiting[k] = true;
   },
   serve(ctx, s, k, m) {
-    const backlog = adaRevisionUpdate(s.server, m.values as Float64Array, m.aux as Float32Array, ctx.setup.np, ctx.lr);
+    const backlog = adaRevisionUpdate(s.server, m.values as Float64Array, m.aux as Float32Array, ctx.setup.np, ctx.lr, ctx.par.revision);
     ctx.applied(k, m.read, m.samples as number, -1, backlog, NaN);
     ctx.reply(k, { kind: 'params', read: ctx.version, theta: s.server.x.slice(), aux: s.server.gbar.slice() });
   },
@@ -95,7 +109,11 @@ export const adarevision: ClusterAlgorithm<AdaRevisionState> = {
     s.local[k].set(m.theta as Float32Array);
     s.gbarOld[k].set(m.aux as Float32Array);
     s.read[k] = m.read;
-    begin(ctx, s, k);
+    s.inflight[k]--;
+    if (s.waiting[k]) {
+      s.waiting[k] = false;
+      begin(ctx, s, k);
+    }
   },
   global: (s) => s.server.x,
   local: (s, k) => s.local[k],

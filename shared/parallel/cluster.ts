@@ -313,7 +313,10 @@ export function simulate<S>(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, 
   function diverge(what: string): void {
     params.set(lastGood);
     lastLoss = lastGoodLoss;
-    finish('diverged', what + lowerRateAdvice(ctx.lr));
+    let advice = lowerRateAdvice(ctx.lr);
+    if (par.algorithm === 'downpour') advice += " (the replicas' own steps use --local-lr " + par.localLr + ')';
+    if (p > 1) advice += '; staleness shrinks the largest stable step, so fewer workers also help';
+    finish('diverged', what + advice);
   }
 
   function finish(r: DoneReason, msg: string): void {

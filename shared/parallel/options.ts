@@ -38,6 +38,9 @@ export interface ParallelConfig {
   rmwUs: number;
   /** Hogwild: the step is multiplied by this after each pass (the paper's β; 1 keeps it constant). */
   passDecay: number;
+  /** AdaRevision: updates a worker may have in flight before it waits; the revision itself (off: AdaGrad). */
+  outstanding: number;
+  revision: boolean;
   /** EASGD: the elastic step α = ηρ (-1: the paper's β/p with β = 0.9), the period τ, and the synchronous form. */
   elastic: number;
   period: number;
@@ -64,6 +67,8 @@ export const PARALLEL_DEFAULTS: ParallelConfig = {
   serverOptimizer: 'sgd',
   rmwUs: 0,
   passDecay: 1,
+  outstanding: 1,
+  revision: true,
   elastic: -1,
   period: 4,
   synchronous: false,
@@ -81,6 +86,8 @@ const OWNERS: Partial<Record<keyof ParallelConfig, readonly Algorithm[]>> = {
   serverOptimizer: ['sync', 'downpour'],
   rmwUs: ['hogwild'],
   passDecay: ['hogwild'],
+  outstanding: ['adarevision'],
+  revision: ['adarevision'],
   elastic: ['easgd'],
   period: ['easgd'],
   synchronous: ['easgd'],
@@ -104,6 +111,7 @@ const RANGES: Partial<Record<keyof ParallelConfig, [number, number, boolean]>> =
   localLr: [0, 1e6, false],
   rmwUs: [0, 1e7, true],
   passDecay: [0, 1, false],
+  outstanding: [1, 1e6, true],
   elastic: [0, 1, false],
   period: [1, 1e6, true],
 };

@@ -211,6 +211,16 @@ describe('the schedule', () => {
     expect(sim(TWO_PACKED, 2, { epochs: 3, batch: 1 }, { algorithm: 'adarevision', workers: 1 }).updates.every((u) => u.staleness === 0)).toBe(true);
   });
 
+  it('lets AdaRevision keep a rate under injected delays at which AdaGrad (--no-revision) diverges', () => {
+    const run = (revision: boolean) => sim(TWO_PACKED, 2, { lr: 3, epochs: 100, batch: 1 }, { algorithm: 'adarevision', workers: 4, outstanding: 16, revision });
+    const a = run(true);
+    const g = run(false);
+    expect(a.updates.reduce((m, u) => Math.max(m, u.staleness), 0)).toBeGreaterThan(30);
+    expect(a.done.reason).toBe('epochs');
+    expect(a.done.loss).toBeLessThan(1e-8);
+    expect(g.done.reason).toBe('diverged');
+  });
+
   it('loses updates in hogwild when the load and the store are apart, and counts them', () => {
     const s = sim(TWO_PACKED, 2, { lr: 0.01, epochs: 5, batch: 1 }, { algorithm: 'hogwild', workers: 4, jitterUs: 0, rmwUs: 5 });
     expect(s.done.counts?.lost).toBeGreaterThan(0);
