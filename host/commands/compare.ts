@@ -14,7 +14,7 @@ import { addTrainOptions, configFromOptions } from '../options.ts';
 import { costFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
-import type { MonitorCliOptions } from './monitor.ts';
+import type { MonitorCliOptions } from '../monitor/options.ts';
 import { addParallelOptions, parallelOptionsGiven } from '../parallel/cli-options.ts';
 import { compareAlgorithms } from '../parallel/compare.ts';
 

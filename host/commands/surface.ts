@@ -13,7 +13,7 @@ import type { Job } from '../jobs.ts';
 import { curveFigure, pathFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type WalkRun } from '../plot/runs.ts';
-import type { MonitorCliOptions } from './monitor.ts';
+import type { MonitorCliOptions } from '../monitor/options.ts';
 
 interface SurfaceOptions extends MonitorCliOptions {
   fn: string;

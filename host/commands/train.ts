@@ -9,8 +9,9 @@ import { UserError } from '../errors.ts';
 import { monitorBoard } from '../monitor/run-monitor.ts';
 import { defaultRunPath } from '../monitor/run-file.ts';
 import { addTrainOptions, configFromOptions } from '../options.ts';
-import { uploadToBoard } from './send.ts';
-import { addMonitorOptions, webSinks, type MonitorCliOptions } from './monitor.ts';
+import { uploadToBoard } from '../upload.ts';
+import { addMonitorOptions, type MonitorCliOptions } from '../monitor/options.ts';
+import { webSinks } from '../web/sinks.ts';
 
 export function register(program: Command): void {
   const cmd = program

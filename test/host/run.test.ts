@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRecord, type DoneRecord, type EpochRecord, type ProtocolRecord } from '../../shared/protocol.ts';
-import { predict, runCommand, type RunOptions } from '../../host/commands/run.ts';
+import { predict, runCommand, type RunOptions } from '../../host/desktop-run.ts';
 import { UserError } from '../../host/errors.ts';
 
 const SEED = 'test/fixtures/data/seed.csv';

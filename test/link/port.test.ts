@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SerialPort } from 'serialport';
 import { choosePort, describeOpenError, listSerialPorts, openPort, scanDevAcm, type PortInfo } from '../../host/link/port.ts';
-import { formatPorts } from '../../host/commands/ports.ts';
+import { formatPorts } from '../../host/link/ports-table.ts';
 import { UserError } from '../../host/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pt-port-'));

@@ -9,7 +9,7 @@ import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { formatF32, parseRecord, type DoneRecord, type EpochRecord, type ProtocolRecord, type StartRecord, type WorkerRecord } from '../../shared/protocol.ts';
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
-import { runCommand } from '../../host/commands/run.ts';
+import { runCommand } from '../../host/desktop-run.ts';
 import { readDataset } from '../../host/csv.ts';
 import { runThreads, type ThreadsOptions, type ThreadsSummary } from '../../host/parallel/threads.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { plotFiles } from '../../host/commands/plot.ts';
+import { plotFiles } from '../../host/plot/plot-files.ts';
 import { renderSvg } from '../../host/plot/files.ts';
 import { trainLines, walkLines } from './records.ts';
 import { elements, legendLabels } from './svg-inspect.ts';

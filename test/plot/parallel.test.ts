@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
-import { plotFiles } from '../../host/commands/plot.ts';
+import { plotFiles } from '../../host/plot/plot-files.ts';
 import { autoFigure, costFigure, figureFromRecords, figureKind, parallelFigure } from '../../host/plot/figures.ts';
 import { RunCollector, isParallel, meanStaleness, runCounts, runLabels, runsFromRecords, type TrainRun } from '../../host/plot/runs.ts';
 import { resolveConfig } from '../../shared/config.ts';

@@ -1,0 +1,44 @@
+// The live page as a record sink for a command: starts the dashboard when --web is given, wires its
+// buttons to the boards, and keeps it up after the run until Ctrl-C.
+import type { ProtocolRecord } from '../../shared/protocol.ts';
+import type { Command as Command_ } from '../../shared/wire.ts';
+import type { BoardSession } from '../board-session.ts';
+import { UserError } from '../errors.ts';
+import type { MonitorCliOptions } from '../monitor/options.ts';
+import { startDashboard } from './server.ts';
+
+/** The web dashboard's record sink and its shutdown, or nothing without --web. Its buttons act on every board given. */
+export async function webSinks(
+  opts: MonitorCliOptions,
+  sessions: BoardSession | BoardSession[],
+  title = 'pico-trainer',
+): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; close(): Promise<void>; hold(): Promise<void> }> {
+  if (!opts.web) return { sinks: [], close: async () => undefined, hold: async () => undefined };
+  const boards = Array.isArray(sessions) ? sessions : [sessions];
+  const all = async (cmd: Command_) => {
+    await Promise.all(boards.map((s) => s.link.sendCommand(cmd)));
+  };
+  let port = 0;
+  if (opts.webPort !== undefined) {
+    port = Number(opts.webPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--web-port ${opts.webPort}: give a port number from 0 to 65535`);
+  }
+  const dash = await startDashboard({
+    host: opts.host ?? '127.0.0.1',
+    port,
+    title,
+    control: boards.length > 0 ? { pause: () => all({ op: 'pause' }), resume: () => all({ op: 'resume' }), stop: () => all({ op: 'stop' }) } : undefined,
+  });
+  const shown = opts.host && opts.host !== '127.0.0.1' && opts.host !== 'localhost' ? `${dash.url} (listening on ${opts.host}: use this computer's network address)` : dash.url;
+  process.stderr.write(`live dashboard: ${shown}\n`);
+  return {
+    sinks: [(r) => dash.push(r)],
+    close: () => dash.close(),
+    // After the run the page stays up for the class until Ctrl-C.
+    hold: () =>
+      new Promise<void>((resolve) => {
+        process.stderr.write(`the run is over; the dashboard stays up at ${dash.url} — Ctrl-C to quit\n`);
+        process.once('SIGINT', () => resolve());
+      }),
+  };
+}
