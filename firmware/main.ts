@@ -51,6 +51,13 @@ function emit(line: string): void {
 
 /** Training and walk records leave with their float32 values as bits (shared/records.ts). */
 const records = bitsRecords(emit, btoaBytes);
+/** Runs started since the firmware booted: each start record carries its number as `run`. */
+let runs = 0;
+const startRecord = records.start;
+records.start = (r) => {
+  (r as { run?: number }).run = runs;
+  startRecord(r);
+};
 
 function send(r: ProtocolRecord): void {
   emit(JSON.stringify(r));
@@ -118,6 +125,7 @@ function slice(): void {
 function startJob(j: Trainer | Walker, kind: 'training' | 'walking'): void {
   unschedule();
   if (job && !job.finished) job.stop();
+  runs++;
   job = j;
   jobKind = kind;
   paused = false;
@@ -185,6 +193,10 @@ function command(seq: number, cmd: Command): void {
         heap: heap(),
         protocol: PROTOCOL_VERSION,
         capacity: { samples: CAPACITY, features: MAX_FEATURES },
+        // The run (its number and settings; null before any), so that a host attaching mid-run can
+        // name it. During a walk the settings are the last training's: the state says which.
+        run: runs,
+        config,
       });
     default:
       return fail(seq, 'unknown_op', 'unknown command ' + String((cmd as { op?: unknown }).op));
@@ -216,7 +228,7 @@ function decodeCommand(b64: string): Command | null {
 }
 
 function data(seq: number, b64: string, crc: number): void {
-  if (dataset.expected < 0 || dataset.complete) return fail(seq, 'no_upload', 'no dataset upload in progress: send begin first');
+  if (dataset.expected < 0 || dataset.complete) return fail(seq, 'no_upload', 'no dataset upload in progress');
   const n = decode(b64);
   if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
   const words = n >> 2;

@@ -54,6 +54,10 @@ const NAN = /^[+-]?nan$/i;
 const INFINITY = /^[+-]?(?:inf|infinity)$/i;
 const HEX = /^[+-]?0[xX][0-9a-fA-F]+$/;
 const DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+// Digits grouped in threes: 1,000 / 12,345.5 (comma), 1 000 (space), 1'000 (apostrophe), 1.000,5 (point, then a decimal comma).
+const THOUSANDS_COMMA = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$/;
+const THOUSANDS_OTHER = /^[+-]?\d{1,3}(?:(?: |\u00a0|\u202f|')\d{3})+(?:[.,]\d*)?$/;
+const THOUSANDS_POINT = /^[+-]?\d{1,3}(?:\.\d{3})+,\d*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A strict decimal number, or null: the same rule for CSV cells and numeric CLI options. */
@@ -142,16 +146,37 @@ function readCell(raw: string, delimiter: string): Cell {
     const value = s.startsWith('-') ? -magnitude : magnitude;
     return { problem: `${quoteCell(s)} is hexadecimal; write numbers in decimal (${s} is ${value})` };
   }
-  if (delimiter !== ',' && DECIMAL_COMMA.test(s)) {
-    return { problem: `${quoteCell(s)} has a decimal comma; write ${s.replace(',', '.')} (a point), the delimiter here is ${delimiterName(delimiter)}` };
+  if (THOUSANDS_POINT.test(s)) {
+    return { problem: `${quoteCell(s)} has a thousands separator (.) and a decimal comma; write ${s.replace(/\./g, '').replace(',', '.')}: no separator, a point for the decimals` };
+  }
+  // One comma and three digits after it (1,000) can be either; a comma-separated file (where such a
+  // cell must be quoted) more likely means thousands, a semicolon or tab one a decimal comma.
+  const thousands = THOUSANDS_COMMA.test(s);
+  if (DECIMAL_COMMA.test(s) && !(thousands && delimiter === ',')) {
+    const orThousands = thousands ? ` (or ${s.replace(',', '')} if the comma separates thousands)` : '';
+    return {
+      problem:
+        `${quoteCell(s)} has a decimal comma; write ${s.replace(',', '.')} with a point${orThousands}, or export the file with a point as the decimal separator ` +
+        `(the delimiter here is ${delimiterName(delimiter)})`,
+    };
+  }
+  if (thousands) {
+    const ifDecimal = DECIMAL_COMMA.test(s) ? ` (or ${s.replace(',', '.')} if the comma is a decimal comma)` : '';
+    return { problem: `${quoteCell(s)} has a thousands separator; write ${s.replace(/,/g, '')} without it${ifDecimal}` };
+  }
+  if (THOUSANDS_OTHER.test(s)) {
+    return { problem: `${quoteCell(s)} is not a number: it has a thousands separator; write ${s.replace(/[ \u00a0\u202f']/g, '').replace(',', '.')} without it` };
   }
   return { problem: `${quoteCell(s)} is not a number; write a decimal number such as 2, -0.5 or 1e-3` };
 }
 
-/** A cell that, in the first row, means "a bad data value" rather than "a column name". */
+/**
+ * A cell that, in the first row, means "a bad data value" rather than "a column name": numbers,
+ * and numbers written with a decimal comma or a thousands separator, which get their own message.
+ */
 function looksNumeric(s: string): boolean {
   const t = s.trim();
-  return DECIMAL.test(t) || NAN.test(t) || INFINITY.test(t) || HEX.test(t);
+  return DECIMAL.test(t) || NAN.test(t) || INFINITY.test(t) || HEX.test(t) || DECIMAL_COMMA.test(t) || THOUSANDS_COMMA.test(t) || THOUSANDS_POINT.test(t) || THOUSANDS_OTHER.test(t);
 }
 
 /** Float32 storage that doubles as rows arrive, so a million-row file never lives as JS numbers. */

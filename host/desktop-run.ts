@@ -9,6 +9,8 @@ import { UserError } from './errors.ts';
 import { openRunFile } from './run-file.ts';
 import { defaultFormat, RecordFormatter, type OutputFormat } from './format.ts';
 import { configFromOptions } from './options.ts';
+import { divergenceAdvice, featureMaxAbs } from './advice.ts';
+import { programName } from './program.ts';
 import { textRecords } from '../shared/records.ts';
 
 export interface RunOptions extends Record<string, unknown> {
@@ -69,14 +71,16 @@ export function runCommand(opts: RunOptions, io: RunIO): RunResult {
     capacity,
     capacityNote: opts.maxRows === undefined ? 'the desktop default; --max-rows changes it' : 'set by --max-rows',
   });
-  const config = configFromOptions(opts, data.features);
+  const config = configFromOptions(opts, data.features, (warning) => io.stderr(`${programName()}: warning: ${warning}\n`));
   const x = opts.predict === undefined ? null : parsePredict(opts.predict, data.features);
   if (config.valSplit > 0 && data.rows - Math.max(1, Math.floor(data.rows * config.valSplit)) < 1) {
     throw new UserError(`--val-split: ${config.valSplit} of ${data.rows} sample${data.rows === 1 ? '' : 's'} leaves none to train on; use more data or a smaller split`);
   }
 
   let done: DoneRecord | null = null;
-  const formatter = new RecordFormatter(format);
+  // Where the data, not the rate, makes a run diverge, the summary says what to change.
+  const advice = divergenceAdvice(featureMaxAbs(data.packed, data.features, data.rows), config);
+  const formatter = new RecordFormatter(format, { divergenceAdvice: advice });
   const fd = opts.out === undefined ? -1 : openRunFile(opts.out);
   try {
     const dataset = datasetFromPacked(data.packed, data.features);
@@ -97,6 +101,8 @@ export function runCommand(opts: RunOptions, io: RunIO): RunResult {
   }
 
   const final = done as DoneRecord | null;
+  // ndjson and csv keep the engine's record as it is; the advice goes to stderr.
+  if (final !== null && final.reason === 'diverged' && advice && format !== 'text') io.stderr(`${programName()}: the run diverged: ${advice}\n`);
   let prediction: number | null = null;
   if (x !== null && final !== null && final.reason !== 'diverged') {
     prediction = predict(final.w, final.b, x);

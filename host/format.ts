@@ -11,6 +11,8 @@
 // worker record. Update records print nothing of their own; csv leaves worker and update records out.
 import { formatF32, parseRecord, stripAnsi, type DoneRecord, type EpochRecord, type ProtocolRecord, type StartRecord } from '../shared/protocol.ts';
 
+import { withAdvice } from './advice.ts';
+
 export const FORMATS = ['text', 'ndjson', 'csv'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
@@ -101,7 +103,18 @@ export class RecordFormatter {
   private sinceEpoch: Staleness = noStaleness();
   private wholeRun: Staleness = noStaleness();
 
-  constructor(readonly format: OutputFormat) {}
+  /**
+   * What a diverged run should try when the cause is the data (host/advice.ts divergenceAdvice):
+   * it takes the place of the engine's "try a smaller --lr" in the text. '' leaves that as it is.
+   */
+  divergenceAdvice: string;
+
+  constructor(
+    readonly format: OutputFormat,
+    opts: { divergenceAdvice?: string } = {},
+  ) {
+    this.divergenceAdvice = opts.divergenceAdvice ?? '';
+  }
 
   /**
    * The lines still held back: a parallel run's epoch line waiting for its worker records. Call at
@@ -257,7 +270,7 @@ export class RecordFormatter {
         return `Done: stopped early at epoch ${r.epoch}${r.message ? `: ${r.message}` : patience}. ${params}`;
       }
       case 'diverged':
-        return `Diverged at epoch ${r.epoch}: ${r.message || 'the loss is no longer a finite number; try a smaller --lr'}.`;
+        return `Diverged at epoch ${r.epoch}: ${withAdvice(r.message || 'the loss is no longer a finite number; try a smaller --lr', this.divergenceAdvice)}.`;
       case 'stopped':
         return `Stopped at epoch ${r.epoch}. ${params}${note}`;
     }

@@ -3,9 +3,11 @@
 // of the chosen optimizer and checks ranges. Only options the user typed are passed on, so that
 // `--optimizer adam` gets Adam's lr of 0.001 rather than SGD's 0.01.
 import { Option, type Command } from 'commander';
-import { ConfigError, DEFAULT_LR, defaultConfig, OPTIMIZERS, resolveConfig, SCHEDULES, type TrainConfig } from '../shared/config.ts';
+import { ConfigError, DEFAULT_LR, defaultConfig, OPTIMIZERS, resolveConfig, SCHEDULES, type OptimizerName, type ScheduleName, type TrainConfig } from '../shared/config.ts';
+import { formatF32 } from '../shared/protocol.ts';
 import { parseDecimal, quoteCell } from './csv.ts';
 import { UserError } from './errors.ts';
+import { programName } from './program.ts';
 
 type Kind = 'number' | 'integer' | 'list' | 'boolean' | 'choice';
 
@@ -86,7 +88,21 @@ function parseNumber(spec: Spec, raw: string): number {
     throw new UserError(`${flagName(spec)}: expected a ${spec.kind === 'integer' ? 'whole number' : 'number'} such as ${spec.kind === 'integer' ? '10' : '0.01'}, got ${quoteCell(raw)}`);
   }
   if (spec.kind === 'integer' && !Number.isInteger(v)) throw new UserError(`${flagName(spec)}: expected a whole number, got ${quoteCell(raw)}`);
+  checkFloat32(flagName(spec), raw, v);
   return v;
+}
+
+/** The smallest float32 above 0 (a denormal), as it is usually written. */
+const FLOAT32_TINY = '1.4e-45';
+
+/**
+ * Refuses a value that float32, the precision the engine, the board and torch keep numbers in,
+ * turns from non-zero into 0: `--lr 1e-50` would otherwise train at a rate of 0 and say nothing.
+ */
+function checkFloat32(flag: string, raw: string, v: number): void {
+  if (v !== 0 && Math.fround(v) === 0) {
+    throw new UserError(`${flag} ${raw.trim()} rounds to 0 in float32, the precision the engine and torch keep numbers in; the smallest value above 0 is ${FLOAT32_TINY}`);
+  }
 }
 
 function parseList(spec: Spec, raw: string): number[] {
@@ -96,15 +112,35 @@ function parseList(spec: Spec, raw: string): number[] {
     if (v === null) {
       throw new UserError(`${flagName(spec)}: value ${i + 1} of ${parts.length}, ${quoteCell(part)}, is not a number; give comma-separated numbers such as 1,0.5`);
     }
+    checkFloat32(flagName(spec), part, v);
     return v;
   });
 }
 
+/** Prints a warning as one line on stderr: "host: warning: …" (or "pico-trainer: warning: …"). */
+export function printWarning(message: string): void {
+  // `host compare` resolves one config per optimizer: say each thing once per command line.
+  const key = process.argv.join('\0') + '\0' + message;
+  if (printed.has(key)) return;
+  printed.add(key);
+  process.stderr.write(`${programName()}: warning: ${message}\n`);
+}
+const printed = new Set<string>();
+
 /**
  * The training config for the options commander collected (strings, booleans), for data with
- * `features` features. Throws UserError naming the option for a malformed or out-of-range value.
+ * `features` features. Throws UserError naming the option for a malformed or out-of-range value,
+ * or for one that would make the run mislead (see configWithWarnings); hands each option given
+ * that has no effect to `warn` (default: one line on stderr).
  */
-export function configFromOptions(opts: object, features: number): TrainConfig {
+export function configFromOptions(opts: object, features: number, warn: (message: string) => void = printWarning): TrainConfig {
+  const { config, warnings } = configWithWarnings(opts, features);
+  for (const w of warnings) warn(w);
+  return config;
+}
+
+/** configFromOptions without the printing: the config, and a sentence for every option given that does nothing. */
+export function configWithWarnings(opts: object, features: number): { config: TrainConfig; warnings: string[] } {
   const given = opts as Record<string, unknown>;
   const partial: Record<string, unknown> = {};
   for (const spec of TRAIN_OPTIONS) {
@@ -125,12 +161,101 @@ export function configFromOptions(opts: object, features: number): TrainConfig {
       partial[spec.key] = parseNumber(spec, raw);
     }
   }
+  let config: TrainConfig;
   try {
-    return resolveConfig(partial as Partial<TrainConfig>, features);
+    config = resolveConfig(partial as Partial<TrainConfig>, features);
   } catch (err) {
     if (err instanceof ConfigError) throw new UserError(err.message);
     throw err;
   }
+  refuseMisleading(config, given);
+  return { config, warnings: optionWarnings(Object.keys(partial) as (keyof TrainConfig)[], config) };
+}
+
+/**
+ * Refusals that shared/config.ts leaves to the host (the board's copy of it must stay small):
+ * values torch.optim itself rejects, and settings whose run would not do what they say.
+ */
+function refuseMisleading(c: TrainConfig, given: Record<string, unknown>): void {
+  for (const key of ['beta1', 'beta2'] as const) {
+    // config.ts allows 0 to 1; torch.optim.Adam raises "Invalid beta parameter" for β ≥ 1 (rho
+    // and alpha stay as they are: torch takes 0 ≤ rho ≤ 1 for Adadelta, any alpha ≥ 0 for RMSprop).
+    if (c[key] >= 1) throw new UserError(`--${key} ${String(given[key] ?? c[key])}: must be below 1 (torch.optim.Adam requires 0 ≤ β < 1)`);
+  }
+  if (c.schedule === 'cosine' && c.etaMin > c.lr) {
+    throw new UserError(
+      `--eta-min ${formatF32(c.etaMin)}: is above the learning rate (${formatF32(c.lr)} for ${c.optimizer}), so the cosine schedule would raise the rate instead of lowering it; give an --eta-min below --lr`,
+    );
+  }
+}
+
+/**
+ * Which settings read each option: an option the user gave that the chosen settings never read
+ * does nothing, and says so (one sentence each). `optimizers`: only these update rules read it;
+ * `schedules`: only these schedules; `needs`: the setting that must be on, and how to turn it on.
+ */
+interface Readers {
+  optimizers?: readonly OptimizerName[];
+  schedules?: readonly ScheduleName[];
+  needs?: { on: (c: TrainConfig) => boolean; off: (c: TrainConfig) => string };
+}
+
+const SGD_RULES: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov'];
+const ADAM_RULES: readonly OptimizerName[] = ['adam', 'adamw'];
+
+export const OPTION_READERS: Partial<Record<keyof TrainConfig, Readers>> = {
+  momentum: { optimizers: [...SGD_RULES, 'rmsprop'] },
+  dampening: { optimizers: SGD_RULES, needs: { on: (c) => c.momentum > 0, off: () => 'without momentum: give --momentum 0.9, say (or --optimizer momentum)' } },
+  nesterov: { optimizers: SGD_RULES },
+  lrDecay: { optimizers: ['adagrad'] },
+  initialAccumulator: { optimizers: ['adagrad'] },
+  rho: { optimizers: ['adadelta'] },
+  alpha: { optimizers: ['rmsprop'] },
+  centered: { optimizers: ['rmsprop'] },
+  beta1: { optimizers: ADAM_RULES },
+  beta2: { optimizers: ADAM_RULES },
+  amsgrad: { optimizers: ADAM_RULES },
+  eps: { optimizers: OPTIMIZERS.filter((o) => SGD_RULES.indexOf(o) < 0) },
+  stepSize: { schedules: ['step'] },
+  gamma: { schedules: ['step', 'exponential'] },
+  decay: { schedules: ['inverse'] },
+  tMax: { schedules: ['cosine'] },
+  etaMin: { schedules: ['cosine'] },
+  initB: { needs: { on: (c) => c.bias, off: () => 'with --no-bias: the model has no b; leave one of them out' } },
+  noiseGamma: { needs: { on: (c) => c.noiseEta > 0, off: () => 'without --noise-eta: gradient noise is off; give --noise-eta 0.01, say' } },
+  curriculumEpochs: { needs: { on: (c) => c.curriculum, off: () => 'without --curriculum: add --curriculum' } },
+  // Without a validation split, early stopping watches the training loss: --patience works alone.
+  minDelta: { needs: { on: (c) => c.patience > 0, off: () => 'without --patience: early stopping is off; give --patience 10, say' } },
+  patience: {
+    needs: {
+      on: (c) => c.patience === 0 || c.patience <= c.epochs,
+      off: (c) => `with --epochs ${c.epochs}: the run ends before ${c.patience} epochs without improvement can pass; give a smaller --patience or more --epochs`,
+    },
+  },
+};
+
+/** "a", "a or b", "a, b or c". */
+function either(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+/** One sentence for each option in `given` that the settings of `c` do not read (OPTION_READERS). */
+export function optionWarnings(given: readonly (keyof TrainConfig)[], c: TrainConfig): string[] {
+  const out: string[] = [];
+  for (const spec of TRAIN_OPTIONS) {
+    const r = OPTION_READERS[spec.key];
+    if (!r || given.indexOf(spec.key) < 0) continue;
+    const flag = flagName(spec);
+    if (r.optimizers && r.optimizers.indexOf(c.optimizer) < 0) {
+      out.push(`${flag} does nothing with --optimizer ${c.optimizer}; only ${either(r.optimizers)} ${r.optimizers.length === 1 ? 'reads' : 'read'} it`);
+    } else if (r.schedules && r.schedules.indexOf(c.schedule) < 0) {
+      const fix = `give --schedule ${either(r.schedules)}`;
+      out.push(c.schedule === 'constant' ? `${flag} does nothing without a schedule: ${fix}` : `${flag} does nothing with --schedule ${c.schedule}; only --schedule ${either(r.schedules)} reads it`);
+    } else if (r.needs && !r.needs.on(c)) {
+      out.push(`${flag} does nothing ${r.needs.off(c)}`);
+    }
+  }
+  return out;
 }
 
 /** The training options the user gave (keys of TrainConfig), an absent --no-bias left out. */

@@ -45,6 +45,10 @@ export interface StartRecord {
   features: number;
   train: number;
   val: number;
+  /** The board's number for this run (runs since its firmware booted). */
+  run?: number;
+  /** Set by a host that joined the run after it started: this record is rebuilt from the board's status. */
+  attached?: boolean;
   /** A parallel run's own settings (algorithm, workers, …: shared/parallel/options.ts). */
   parallel?: { algorithm: string; workers: number } & Record<string, unknown>;
 }
@@ -164,6 +168,9 @@ export interface StatusRecord {
   heap: { total: number; used: number };
   protocol?: number;
   capacity?: { samples: number; features: number };
+  /** Runs started since the firmware booted (the last one's number), and that run's settings when it trains. */
+  run?: number;
+  config?: TrainConfig | null;
 }
 
 export type ProtocolRecord =

@@ -26,7 +26,7 @@ import { PROTOCOL_VERSION, type DoneReason } from './protocol.ts';
 import { Random } from './random.ts';
 import type { RecordSink } from './records.ts';
 import { scheduledLr } from './schedule.ts';
-import { seededSplit, validationCount } from './split.ts';
+import { seededSplit } from './split.ts';
 import { fitStandardization, fromTheta, identityStandardization, toTheta, type Standardization } from './standardize.ts';
 import { initTransforms } from './transforms.ts';
 
@@ -87,7 +87,9 @@ export class Trainer {
     this.rng = new Random(cfg.seed);
     this.lr = cfg.lr;
 
-    this.nVal = validationCount(n, cfg.valSplit);
+    // split.ts's validationCount, written out: on the board every function costs heap (the parallel
+    // runner's use of that function is checked against this in test/parallel/cluster.test.ts).
+    this.nVal = cfg.valSplit > 0 ? Math.max(1, Math.floor(n * cfg.valSplit)) : 0;
     this.nTrain = n - this.nVal;
     if (this.nTrain < 1) throw new ConfigError('val-split', cfg.valSplit + ' of ' + n + ' samples leaves none to train on; use a smaller fraction or more data');
     this.order = new Uint32Array(n);

@@ -6,11 +6,13 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { DoneRecord, ProtocolRecord } from '../../shared/protocol.ts';
 import { formatF32 } from '../../shared/protocol.ts';
-import { collectPorts, comparisonPaths, parseOptimizers, runComparison } from '../compare-common.ts';
+import { collectPorts, comparisonPaths, runComparison } from '../compare-common.ts';
+import { parseOptimizerList, resolveComparison } from '../compare-options.ts';
 import { readDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import type { Job } from '../jobs.ts';
-import { addTrainOptions, configFromOptions } from '../options.ts';
+import { addTrainOptions } from '../options.ts';
+import { programName } from '../program.ts';
 import { costFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
@@ -45,7 +47,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('compare')
     .description('train several optimizers on the same data and overlay their loss curves (the seeds\' comparison)')
-    .option('--optimizers <list>', 'comma-separated optimizers, each optionally with its own lr: sgd,momentum,adam:0.05')
+    .option('--optimizers <list>', 'comma-separated optimizers, each optionally with its own options as name:key=value (name:lr for short): sgd,momentum:momentum=0.5,adam:0.05,adam:lr=0.01:beta1=0.8; an option given once (--momentum 0.5) goes to those that read it (momentum to momentum, nesterov and rmsprop, to sgd only when none of them is listed)')
     .option('--algorithms <list>', 'instead of --optimizers: parallel algorithms on the simulated cluster, each optionally with its own lr: sync,downpour:0.3,adarevision:0.3,easgd (the parallel options below apply to those they belong to)')
     .requiredOption('--data <file.csv>', 'the dataset (as host run)')
     .option('--desktop', 'run on the desktop engine instead of the board')
@@ -67,15 +69,13 @@ export function register(program: Command): void {
     }
     if (opts.optimizers === undefined) throw new UserError('--optimizers is required: the optimizers to compare, e.g. --optimizers sgd,adam (or --algorithms sync,downpour for parallel runs)');
     if (opts.optimizer !== undefined) throw new UserError('--optimizer: compare takes a list, use --optimizers (e.g. --optimizers sgd,adam)');
-    const choices = parseOptimizers(opts.optimizers);
+    const entries = parseOptimizerList(opts.optimizers);
     const stray = parallelOptionsGiven(opts);
     if (stray) throw new UserError(`${stray}: a parallel option; it goes with --algorithms`);
     const data = readDataset(opts.data);
-    const jobs: Job[] = choices.map((c) => ({
-      kind: 'train',
-      config: configFromOptions({ ...opts, optimizer: c.name, ...(c.lr !== undefined ? { lr: String(c.lr) } : {}) }, data.features),
-    }));
-    const names = choices.map((c) => (c.lr !== undefined ? `${c.name}:${c.lr}` : c.name));
+    const { labels: names, configs, note } = resolveComparison(entries, opts, data.features);
+    if (note) process.stderr.write(`${programName()}: note: ${note}\n`);
+    const jobs: Job[] = configs.map((config) => ({ kind: 'train', config }));
     const { dir, files, figure } = comparisonPaths('compare', names, opts);
 
     await runComparison(opts, {

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .description('draw figures from run files: cost per epoch, runs overlaid, descent paths over contours, a 1-D walk on its curve, parallel runs with their workers and staleness')
     .argument('<files...>', 'run files (NDJSON records, as host run and host monitor write them)')
     .requiredOption('-o, --out <file>', 'the figure to write: FILE.svg or FILE.png')
-    .option('--log', 'log scale for the cost axis')
+    .option('--log', 'log scale for the cost axis (loss curves only; a walk\'s figure has none)')
     .option('--title <text>', 'the figure title (default: from the run)')
     .option('--width <px>', 'figure width in pixels', positiveInt('width'))
     .option('--height <px>', 'figure height in pixels', positiveInt('height'))
@@ -32,6 +32,8 @@ export function register(program: Command): void {
     })
     .action(async (files: string[], o: PlotOptions) => {
       const kind = await plotFiles(files, o);
+      // A walk's figure has no cost axis: say so rather than ignore --log.
+      if (o.log && (kind === 'path' || kind === 'curve')) process.stderr.write(`host plot: --log applies to loss curves; this is a ${kind} figure, drawn as usual\n`);
       process.stderr.write(`host plot: wrote ${o.out} (${kind} figure)\n`);
     });
 }

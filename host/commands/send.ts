@@ -2,7 +2,7 @@
 // acknowledged, CRC-checked chunks with a progress bar, and check the board's count and checksum.
 import type { Command } from 'commander';
 import { datasetCrc } from '../../shared/wire.ts';
-import { connectBoard } from '../board-session.ts';
+import { announceEnd, connectBoard } from '../board-session.ts';
 import { readDataset } from '../csv.ts';
 import { uploadToBoard } from '../upload.ts';
 
@@ -17,6 +17,7 @@ export function register(program: Command): void {
       const data = readDataset(file);
       const session = await connectBoard(opts);
       try {
+        await announceEnd(session, "to replace the board's data");
         await uploadToBoard(session, data, file);
         const crc = datasetCrc(data.packed, data.features);
         process.stdout.write(

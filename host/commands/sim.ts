@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { startVirtualPico } from '../sim/virtual-pico.ts';
 import { registerSim, registryFile, unregisterSim } from '../sim/registry.ts';
+import { reportFlashes } from '../sim/status.ts';
 
 interface SimOptions {
   blank?: boolean;
@@ -37,10 +38,22 @@ export function register(program: Command): void {
     .command('sim')
     .description('run a virtual Raspberry Pi Pico (Kaluma 1.2.1) on a pseudo-terminal until Ctrl-C')
     .option('--blank', 'a Kaluma board with nothing flashed (the default unless --program is given)')
-    .option('--program <file>', 'a JavaScript file already in the board\'s flash; it runs at boot')
+    .option('--program <file>', "start with this JavaScript file already in the board's flash, as if `npx host flash` had put it there; it runs at boot (see the examples)")
     .option('--trace', 'print every byte that crosses the virtual USB cable (to stderr)')
     // The class should see the loss fall at the real board's pace; "fast" is for impatient debugging.
     .option('--pace <pace>', "board: as fast as a real Pico (cost model of Kaluma's JerryScript on the RP2040); fast: as fast as this computer", 'board')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx host sim                              a blank Kaluma board; \`npx host flash\` puts the firmware on it
+  npx host build && npx host sim --program dist/firmware.js
+                                            the pico-trainer firmware already in flash: send and train at once
+  npx host sim --program blink.js --pace fast
+                                            your own Kaluma program, at this computer's speed
+
+The window says what was flashed at the start, then each flash and what then runs.`,
+    )
     .action(async (opts: SimOptions) => {
       if (opts.blank && opts.program) throw new UserError('--blank and --program exclude each other');
       if (!(PACES as readonly string[]).includes(opts.pace)) throw new UserError(`--pace: expected board or fast, got "${opts.pace}"`);
@@ -58,7 +71,7 @@ export function register(program: Command): void {
         pico.onInput((b) => process.stderr.write(`host  → board  ${visible(b)}\n`));
         pico.onOutput((b) => process.stderr.write(`board → host   ${visible(b)}\n`));
       }
-      const flashed = code === undefined ? 'nothing flashed (a blank Kaluma board)' : `${opts.program} in flash`;
+      const flashed = code === undefined ? 'nothing flashed (a blank Kaluma board)' : `${opts.program} in flash (it runs at boot)`;
       process.stdout.write(
         `Virtual Pico (Kaluma 1.2.1, 180 KB heap) on ${pico.path}\n` +
           `  ${flashed}\n` +
@@ -71,6 +84,8 @@ export function register(program: Command): void {
           `    screen ${pico.path}                      type at its REPL (try .hi)\n` +
           `  Ctrl-C stops it.\n`,
       );
+      // After the banner, a line at each flash (and once the firmware says hello), so the window tells what the board holds now.
+      const offFlashes = reportFlashes(pico, (line) => process.stdout.write(line + '\n'));
       await new Promise<void>((resolve) => {
         const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
         const stop = () => {
@@ -79,6 +94,7 @@ export function register(program: Command): void {
         };
         for (const sig of signals) process.on(sig, stop);
       });
+      offFlashes();
       if (registered) await unregisterSim(pico.path);
       await pico.close();
       process.stdout.write('Virtual Pico stopped.\n');

@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--desktop', 'walk on the desktop engine instead of the board')
     .option('-p, --port <path>', 'a board to use; repeat for several boards to walk side by side', collectPorts)
     .option('--figure <file>', 'the figure, .svg or .png (default: surface.svg in the runs folder)')
-    .option('--runs <dir>', 'folder for the run files (default: runs/surface-<time>/)')
+    .option('--runs <dir>', 'folder for the run files (default: runs/surface-<fn>-<time>/)')
     .option('--web', 'show the walks live on the dashboard page')
     .option('--host <address>', 'address the dashboard listens on (default 127.0.0.1)')
     .option('--web-port <n>', 'dashboard port (default: a free one)')

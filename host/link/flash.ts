@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
 import { UserError } from '../errors.ts';
 import { CTRL_C, collectErrorLines, type BoardLink } from './board.ts';
 import { LinkClosedError } from './errors.ts';
+import { isSimPort, reflashAdvice } from '../sim/advice.ts';
 import { isRedLine, type Line } from './lines.ts';
 import { YmodemError, ymodemSend } from './ymodem.ts';
 
@@ -54,6 +55,7 @@ function verdictOf(line: Line): Verdict | null {
 /** Flashes `program` (the bundle's bytes) and returns the hello record of the program it loaded. */
 export async function flashProgram(link: BoardLink, program: Uint8Array, opts: FlashOptions = {}): Promise<HelloRecord> {
   const trace = opts.traceLines ?? ((l: string[]) => l);
+  const virtual = isSimPort((link.stream as { path?: string }).path); // asked now: a sim that stops leaves the registry first
   if (program.includes(0)) throw new FlashError('start', 'the program contains a NUL byte; Kaluma would store only the part before it');
 
   // Stop whatever runs, and end any half-typed line.
@@ -97,7 +99,7 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
       });
     } catch (err) {
       if (err instanceof LinkClosedError || link.isClosed) {
-        throw new FlashError('transfer', 'the port closed during the upload (board unplugged or reset?): the program on the board is incomplete. Plug it back in and flash again');
+        throw new FlashError('transfer', `the port closed during the upload (board unplugged or reset?): the program on the board is incomplete. ${reflashAdvice(virtual)}`);
       }
       if (!(err instanceof YmodemError)) throw err;
       // A cancel is often followed by the board's reason; give it a moment to arrive.

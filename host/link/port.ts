@@ -138,6 +138,13 @@ export function describeOpenError(path: string, err: unknown): UserError {
   if (e?.code === 'ENOENT' || /no such file|ENOENT/i.test(msg)) {
     return new UserError(`no such port ${path}: run \`npx host ports\` to see the ports there are`);
   }
+  if (e?.code === 'ENOTTY' || /inappropriate ioctl|ENOTTY/i.test(msg)) {
+    // A regular file or /dev/null opens, but it takes no serial settings.
+    return new UserError(`${path} is not a serial port (it takes no serial settings): give the board's port, such as /dev/ttyACM0; \`npx host ports\` lists them`);
+  }
+  if (e?.code === 'EISDIR' || /is a directory|EISDIR/i.test(msg)) {
+    return new UserError(`${path} is a folder, not a serial port: give the board's port, such as /dev/ttyACM0; \`npx host ports\` lists them`);
+  }
   if (e?.code === 'EBUSY' || /cannot lock|resource temporarily unavailable|busy|EBUSY|EAGAIN/i.test(msg)) {
     return new UserError(`${path} is busy: another program has it open (a serial monitor, Thonny, another \`npx host\`?). Close it and try again`);
   }

@@ -1,16 +1,38 @@
 // The run file: every record of a run, one JSON line each, written synchronously as it arrives so
 // that an unplugged board, a Ctrl-C or a crash leaves everything received so far on disk.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { formatRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 
 export class RunFile {
   private fd: number | null;
   count = 0;
 
-  constructor(readonly path: string) {
+  readonly path: string;
+
+  /**
+   * Creates the file (and its folder). A file of that name is replaced, unless `unique`: then the
+   * name gets -2, -3, … (two monitors of one run, started in the same second, each keep their own).
+   */
+  constructor(path: string, opts: { unique?: boolean } = {}) {
     mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    if (!opts.unique) {
+      this.path = path;
+      this.fd = openSync(path, 'w');
+      return;
+    }
+    const ext = extname(path);
+    const base = path.slice(0, path.length - ext.length);
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? path : `${base}-${n}${ext}`;
+      try {
+        this.fd = openSync(candidate, 'wx');
+        this.path = candidate;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 999) throw err;
+      }
+    }
   }
 
   append(r: ProtocolRecord): void {

@@ -122,15 +122,14 @@ class LivePlot implements MonitorView {
     out.push(`\x1b[1m${this.opts.title}\x1b[0m${c ? `   ${c.optimizer}, lr ${formatF32(c.lr)}, ${c.batch === 0 ? 'full batch' : `batch ${c.batch}`}` : ''}`);
     const rate = this.records / Math.max(0.001, (Date.now() - this.t0) / 1000);
     out.push(`${this.latest || 'waiting for records…'}   ${rate.toFixed(0)} rec/s`);
-    // On a log scale the axis shows the loss itself (10^x), not its exponent.
-    const label = (x: number) => String(Number((this.opts.log ? 10 ** x : x).toPrecision(3))).padStart(10);
     if (this.loss.y.length > 1) {
       out.push('', `loss per epoch${this.opts.log ? ' (log scale)' : ''}${this.val.y.length > 0 ? '  — validation in yellow' : ''}`);
       const series = [this.loss.resample(cols)];
       if (this.val.y.length > 1) series.push(this.val.resample(cols));
-      out.push(asciichart.plot(series, { height: h, format: label, colors: [asciichart.cyan, asciichart.yellow] }));
+      // On a log scale the axis shows the loss itself (10^x), not its exponent.
+      out.push(plotChart(series, h, this.opts.log ? (x) => 10 ** x : (x) => x, [asciichart.cyan, asciichart.yellow], this.opts.log));
       out.push('', 'w per epoch' + (this.w.y.length > 0 && this.start && this.start.features > 1 ? ' (first feature)' : ''));
-      out.push(asciichart.plot(this.w.resample(cols), { height: Math.max(3, Math.floor(h / 2)), format: (x: number) => formatF32(Number(x.toPrecision(4))).padStart(10), colors: [asciichart.green] }));
+      out.push(plotChart([this.w.resample(cols)], Math.max(3, Math.floor(h / 2)), (x) => x, [asciichart.green], false));
     }
     out.push(...this.notes.slice(-6));
     this.opts.stream.write('\x1b[H\x1b[2J' + out.join('\n') + '\n');
@@ -142,4 +141,55 @@ class LivePlot implements MonitorView {
     this.draw();
     this.opts.stream.write('\x1b[?25h');
   }
+}
+
+/**
+ * The y axis of a chart: its range (a flat series gets a little room around its value, where
+ * asciichart would label its one row with the value rounded to a whole number) and a label format
+ * with as many significant digits as it takes to tell neighbouring rows apart (0.2641, 0.2643, …
+ * rather than 0.264 twice). `toValue` turns a plotted value into the one to print (10^x on a log
+ * scale).
+ */
+export function chartAxis(series: number[][], height: number, toValue: (x: number) => number, log: boolean): { min: number; max: number; format: (x: number) => string } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of series)
+    for (const v of s)
+      if (isFinite(v)) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+  if (!isFinite(min)) {
+    min = 0;
+    max = 1;
+  }
+  const flat = max - min <= Math.abs(max) * 1e-12;
+  const value = max;
+  if (flat) {
+    // About ±1 % of the value (a hundredth of a decade on a log scale), or ±1 around zero, in steps
+    // that divide the value, so that the line lies on a row labelled with the value itself.
+    const v = max;
+    let step = (2 * (log ? 0.005 : v !== 0 ? Math.abs(v) * 0.01 : 1)) / height;
+    if (v !== 0) step = Math.abs(v) / Math.max(1, Math.round(Math.abs(v) / step));
+    min = v - Math.floor(height / 2) * step;
+    max = min + height * step;
+  }
+  // The values asciichart puts on its rows (its own arithmetic).
+  const ratio = height / (max - min);
+  const min2 = Math.round(min * ratio);
+  const rows = Math.abs(Math.round(max * ratio) - min2);
+  const values: number[] = [];
+  for (let y = 0; y <= rows; y++) values.push(toValue(rows > 0 ? max - (y * (max - min)) / rows : max));
+  let digits = 3;
+  const text = (v: number, p: number) => String(Number(v.toPrecision(p)));
+  while (digits < 9 && new Set(values.map((v) => text(v, digits))).size < values.length) digits++;
+  // A flat series' row reads its value as the header prints it (float32: at most 7 digits).
+  if (flat) while (digits < 7 && text(toValue(value), digits) !== text(toValue(value), 7)) digits++;
+  const width = Math.max(10, ...values.map((v) => text(v, digits).length));
+  return { min, max, format: (x: number) => text(toValue(x), digits).padStart(width) };
+}
+
+function plotChart(series: number[][], height: number, toValue: (x: number) => number, colors: string[], log: boolean): string {
+  const { min, max, format } = chartAxis(series, height, toValue, log);
+  return asciichart.plot(series, { height, min, max, format, colors });
 }

@@ -8,7 +8,7 @@ import { findFunction, type PlotFunction } from './functions.ts';
 import { figureOpen, fmtStaleness, formatMicros, panel, panelLayout, stalenessPlot, type StalenessSeries } from './parallel.ts';
 import { isParallel, meanStaleness, parallelOf, runCounts, runLabels, runsFromRecords, walkDims, workerCount, type Run, type TrainRun, type WalkRun } from './runs.ts';
 import type { ProtocolRecord } from '../../shared/protocol.ts';
-import { PALETTE, decimateIndices, esc, frame, linePath, px, type Frame, type LegendEntry } from './svg.ts';
+import { MARKER_SHAPES, PALETTE, decimateIndices, esc, fitText, frame, linePath, marker, px, type Frame, type LegendEntry } from './svg.ts';
 
 export interface FigureOptions {
   title?: string;
@@ -237,22 +237,74 @@ function walkFunction(walks: WalkRun[]): PlotFunction | null {
   return names[0] ? findFunction(names[0]) : null;
 }
 
-/** The function's range, grown to take in the walks' points but never past 3 × its own width. */
-function walkDomain(range: [number, number] | undefined, cols: number[][]): [number, number] {
-  let [lo, hi] = extent(cols);
-  if (range) {
-    const w = range[1] - range[0];
-    lo = Math.max(Math.min(lo, range[0]), range[0] - w);
-    hi = Math.min(Math.max(hi, range[1]), range[1] + w);
-  } else if (isFinite(lo)) {
-    const pad = (hi - lo) * 0.1 || 1;
-    lo -= pad;
-    hi += pad;
-  } else {
-    lo = -1;
-    hi = 1;
-  }
-  return [lo, hi];
+/** A diverging walk's points count towards the window only this many window widths beyond it. */
+const DIVERGED_REACH = 3;
+
+function diverged(w: WalkRun): boolean {
+  return !!w.done && w.done.reason === 'diverged';
+}
+
+/**
+ * The window a figure of walks shows, one [lo, hi] per coordinate: the function's range, grown to
+ * take in every start and every point of every walk (with a margin), so that no path is off the
+ * picture (a start at (100, 100) on the bowl shows the whole walk). A walk that diverged counts only
+ * up to a few windows away, or the function would shrink to a dot; `outside` names the walks that
+ * leave the window, which the figure says.
+ */
+function walkWindow(walks: WalkRun[], ranges: ([number, number] | undefined)[]): { domains: [number, number][]; outside: WalkRun[] } {
+  const domains: [number, number][] = [];
+  ranges.forEach((range, k) => {
+    let lo = range ? range[0] : Infinity;
+    let hi = range ? range[1] : -Infinity;
+    const take = (v: number) => {
+      if (!isFinite(v)) return;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    };
+    for (const w of walks) {
+      const col = w.x[k] || [];
+      if (w.walk && w.walk.start[k] !== undefined) take(w.walk.start[k]);
+      else if (col.length) take(col[0]);
+      if (!diverged(w)) for (let i = 0; i < col.length; i++) take(col[i]);
+    }
+    if (!isFinite(lo)) {
+      lo = -1;
+      hi = 1;
+    }
+    const span = hi - lo || 1;
+    const [reachLo, reachHi] = [lo - DIVERGED_REACH * span, hi + DIVERGED_REACH * span];
+    for (const w of walks) {
+      if (!diverged(w)) continue;
+      const col = w.x[k] || [];
+      for (let i = 0; i < col.length; i++) if (col[i] >= reachLo && col[i] <= reachHi) take(col[i]);
+    }
+    // A margin on the sides that grew past the function's range (all round without a range).
+    const pad = (hi - lo || 1) * 0.06;
+    if (!range || lo < range[0]) lo -= pad;
+    if (!range || hi > range[1]) hi += pad;
+    domains.push([lo, hi]);
+  });
+  const outside = walks.filter((w) => {
+    const n = Math.max(0, ...domains.map((_, k) => (w.x[k] || []).length));
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < domains.length; k++) {
+        const v = (w.x[k] || [])[i];
+        if (v === undefined) continue;
+        if (!isFinite(v) || v < domains[k][0] || v > domains[k][1]) return true;
+      }
+    return false;
+  });
+  return { domains, outside };
+}
+
+/** "sgd diverged: its path leaves the window", in the plot's corner. */
+function outsideNote(f: Frame, outside: WalkRun[], labels: string[], walks: WalkRun[]): string {
+  if (outside.length === 0) return '';
+  const names = outside.map((w) => labels[walks.indexOf(w)]);
+  const all = outside.every(diverged);
+  const one = names.length === 1;
+  const text = `${names.join(', ')}${all ? ' diverged' : ''}: ${one ? 'its path leaves' : 'their paths leave'} the window`;
+  return `<text class="note" x="${px(f.left + 10)}" y="${px(f.bottom - 12)}" font-size="14" fill="#8a1c12" stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke">${esc(fitText(text, f.right - f.left - 20, 14))}</text>`;
 }
 
 function walkTitle(fn: PlotFunction | null, what: string): string {
@@ -338,35 +390,89 @@ export function pathFigure(walks: WalkRun[], o: PathFigureOptions = {}): string 
   if (walks.length === 0) throw new Error('no walk to plot');
   const fn = walkFunction(walks);
   const labels = labelsOf(walks, o);
-  const xd = o.domain ? o.domain[0] : walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
-  const yd = o.domain ? o.domain[1] : walkDomain(fn && fn.range[1] ? fn.range[1] : undefined, walks.map((w) => w.x[1] || []));
-  const legend = walks.map((_, i) => ({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length] }));
+  const view = o.domain ? { domains: o.domain, outside: [] as WalkRun[] } : walkWindow(walks, [fn ? fn.range[0] : undefined, fn && fn.range[1] ? fn.range[1] : undefined]);
+  const [xd, yd] = view.domains;
+  const legend: LegendEntry[] = walks.map((_, i) => ({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length], shape: MARKER_SHAPES[i % MARKER_SHAPES.length] }));
   const { f, open, close } = frame(
     { width: o.width || 760, height: o.height || 640, title: o.title ?? walkTitle(fn, walks.length > 1 ? 'descent paths' : 'descent path'), subtitle: o.title === undefined ? walkSubtitle(walks, fn) : undefined, xLabel: 'x', yLabel: 'y', xDomain: xd, yDomain: yd, legend },
     'path',
   );
   const marks: string[] = [];
   if (fn && fn.dims === 2) marks.push(contourLayer(fn, f, xd, yd, o.grid), minimumMark(f, fn, fn.minimum[1]));
-  walks.forEach((w, i) => marks.push(walkPath(f, w, legend[i].label, legend[i].color)));
-  return [open, ...marks, close].join('\n');
+  // Where paths overlap, the last drawn hides the others: the longest paths go first and widest,
+  // the shorter ones on top and narrower, so that each shows; then every walk's markers over all
+  // the lines, each walk in its own shape.
+  const paths = walks.map((w, i) => ({ i, ...walkLine(f, w) }));
+  const order = paths.slice().sort((a, b) => b.length - a.length || a.i - b.i);
+  const lines = ['<g class="walk-lines">'];
+  order.forEach((p, rank) => {
+    const width = walks.length === 1 ? 2.5 : 2.5 + Math.min(3.6, 1.2 * (order.length - 1 - rank));
+    lines.push(`<path class="walk-line" data-label="${esc(legend[p.i].label)}" data-order="${rank}" data-points="${p.points}" d="${p.d}" fill="none" stroke="${legend[p.i].color}" stroke-width="${width}" stroke-linejoin="round" stroke-linecap="round"/>`);
+  });
+  lines.push('</g>');
+  marks.push(lines.join('\n'));
+  // Walks that start (or end) at the same point: the earlier ones' markers are larger, so that
+  // each shows around the ones drawn over it.
+  const at = (w: WalkRun, i: number): [number, number] | null => {
+    const x = (w.x[0] || [])[i];
+    const y = (w.x[1] || [])[i];
+    return x !== undefined && y !== undefined && isFinite(x) && isFinite(y) ? [f.x(x), f.y(y)] : null;
+  };
+  const under = (i: number, which: 'start' | 'end') => {
+    const point = (w: WalkRun) => at(w, which === 'start' ? 0 : (w.x[0] || []).length - 1);
+    const p = point(walks[i]);
+    if (!p) return 0;
+    return walks.slice(i + 1).filter((w) => {
+      const q = point(w);
+      return q !== null && Math.hypot(q[0] - p[0], q[1] - p[1]) < 6;
+    }).length;
+  };
+  walks.forEach((w, i) => marks.push(walkMarkers(f, w, legend[i], under(i, 'start'), under(i, 'end'))));
+  marks.push(outsideNote(f, view.outside, legend.map((e) => e.label), walks));
+  return [open, ...marks.filter((m) => m !== ''), close].join('\n');
 }
 
-/** One walk: its line, a dot per step while the steps are few, the start ringed and the end filled. */
-function walkPath(f: Frame, w: WalkRun, label: string, color: string): string {
-  const xs = w.x[0] || [];
-  const ys = w.x[1] || [];
-  const n = xs.length;
-  const stride = Math.max(1, Math.ceil(n / 4000));
+function walkIndices(n: number, most: number): number[] {
+  const stride = Math.max(1, Math.ceil(n / most));
   const idx: number[] = [];
   for (let i = 0; i < n; i += stride) idx.push(i);
   if (n && idx[idx.length - 1] !== n - 1) idx.push(n - 1);
+  return idx;
+}
+
+/** One walk's line, and its length on the page (what decides the drawing order). */
+function walkLine(f: Frame, w: WalkRun): { d: string; points: number; length: number } {
+  const xs = w.x[0] || [];
+  const ys = w.x[1] || [];
+  const idx = walkIndices(xs.length, 4000);
   const { d, points } = linePath(f, xs, ys, idx, false);
-  const out = [`<g class="walk" data-label="${esc(label)}" data-steps="${n}">`];
-  out.push(`<path class="walk-line" data-points="${points}" d="${d}" fill="none" stroke="${color}" stroke-width="2.5" stroke-linejoin="round"/>`);
-  if (n <= 80) for (const i of idx) if (isFinite(xs[i]) && isFinite(ys[i])) out.push(`<circle class="step" cx="${px(f.x(xs[i]))}" cy="${px(f.y(ys[i]))}" r="3" fill="${color}"/>`);
-  if (n && isFinite(xs[0]) && isFinite(ys[0])) out.push(`<circle class="start" cx="${px(f.x(xs[0]))}" cy="${px(f.y(ys[0]))}" r="7" fill="#ffffff" stroke="${color}" stroke-width="3"/>`);
-  const e = n - 1;
-  if (n > 1 && isFinite(xs[e]) && isFinite(ys[e])) out.push(`<circle class="end" cx="${px(f.x(xs[e]))}" cy="${px(f.y(ys[e]))}" r="6" fill="${color}" stroke="#222" stroke-width="1.5"/>`);
+  let length = 0;
+  let prev: [number, number] | null = null;
+  for (const i of idx) {
+    if (!isFinite(xs[i]) || !isFinite(ys[i])) {
+      prev = null;
+      continue;
+    }
+    // Clamped to a little past the plot, so that a diverging walk does not count as endless.
+    const p: [number, number] = [Math.min(f.right + 50, Math.max(f.left - 50, f.x(xs[i]))), Math.min(f.bottom + 50, Math.max(f.top - 50, f.y(ys[i])))];
+    if (prev) length += Math.hypot(p[0] - prev[0], p[1] - prev[1]);
+    prev = p;
+  }
+  return { d, points, length };
+}
+
+/** One walk's markers in its shape: a small one per step while the steps are few, the start hollow, the end filled. */
+function walkMarkers(f: Frame, w: WalkRun, e: LegendEntry, startsUnder = 0, endsUnder = 0): string {
+  const xs = w.x[0] || [];
+  const ys = w.x[1] || [];
+  const n = xs.length;
+  const shape = e.shape ?? 'circle';
+  const ok = (i: number) => isFinite(xs[i]) && isFinite(ys[i]);
+  const out = [`<g class="walk" data-label="${esc(e.label)}" data-steps="${n}" data-shape="${shape}">`];
+  if (n <= 80) for (const i of walkIndices(n, 4000)) if (ok(i)) out.push(marker(shape, f.x(xs[i]), f.y(ys[i]), 3, `class="step" fill="${e.color}"`));
+  if (n && ok(0)) out.push(marker(shape, f.x(xs[0]), f.y(ys[0]), 7.5 + 2.5 * startsUnder, `class="start" fill="#ffffff" stroke="${e.color}" stroke-width="3"`));
+  const last = n - 1;
+  if (n > 1 && ok(last)) out.push(marker(shape, f.x(xs[last]), f.y(ys[last]), 6.5 + 2.5 * endsUnder, `class="end" fill="${e.color}" stroke="#222" stroke-width="1.5"`));
   out.push('</g>');
   return out.join('\n');
 }
@@ -376,7 +482,8 @@ export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
   if (walks.length === 0) throw new Error('no walk to plot');
   const fn = walkFunction(walks);
   const labels = labelsOf(walks, o);
-  const xd = walkDomain(fn ? fn.range[0] : undefined, walks.map((w) => w.x[0] || []));
+  const view = walkWindow(walks, [fn ? fn.range[0] : undefined]);
+  const xd = view.domains[0];
   const cx: number[] = [];
   const cy: number[] = [];
   if (fn)
@@ -385,11 +492,13 @@ export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
       cx.push(x);
       cy.push(fn.f(x, 0));
     }
-  const [lo, hi] = extent([cy, ...walks.map((w) => w.f)]);
+  // The walks' values in the window (a diverged walk's last values would flatten the curve).
+  const inView = walks.map((w) => w.f.filter((_, i) => (w.x[0] || [])[i] >= xd[0] && (w.x[0] || [])[i] <= xd[1]));
+  const [lo, hi] = extent([cy, ...inView]);
   const pad = (hi - lo) * 0.05 || 1;
   const legend: LegendEntry[] = [];
   if (fn) legend.push({ label: `f(x) = ${fn.formula}`, color: '#555555' });
-  walks.forEach((_, i) => legend.push({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length], mark: 'dot' }));
+  walks.forEach((_, i) => legend.push({ label: labels[i], color: WALK_COLORS[i % WALK_COLORS.length], mark: 'dot', shape: MARKER_SHAPES[i % MARKER_SHAPES.length] }));
   const { f, open, close } = frame(
     { width: o.width || 900, height: o.height || 560, title: o.title ?? walkTitle(fn, 'descent on the curve'), subtitle: o.title === undefined ? walkSubtitle(walks, fn) : undefined, xLabel: 'x', yLabel: 'f(x)', xDomain: xd, yDomain: [lo - pad, hi + pad], legend },
     'curve',
@@ -409,11 +518,13 @@ export function curveFigure(walks: WalkRun[], o: FigureOptions = {}): string {
     if (n && idx[idx.length - 1] !== n - 1) idx.push(n - 1);
     const out = [`<g class="walk" data-label="${esc(legend[k + (fn ? 1 : 0)].label)}" data-steps="${n}">`];
     out.push(`<path class="walk-line" d="${linePath(f, xs, w.f, idx, false).d}" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="4 3"/>`);
-    for (const i of idx) if (isFinite(xs[i]) && isFinite(w.f[i])) out.push(`<circle class="step" cx="${px(f.x(xs[i]))}" cy="${px(f.y(w.f[i]))}" r="${i === 0 ? 7 : 5}" fill="${color}" stroke="#222" stroke-width="1"/>`);
+    const shape = legend[k + (fn ? 1 : 0)].shape ?? 'circle';
+    for (const i of idx) if (isFinite(xs[i]) && isFinite(w.f[i])) out.push(marker(shape, f.x(xs[i]), f.y(w.f[i]), i === 0 ? 7 : 5, `class="step" fill="${color}" stroke="#222" stroke-width="1"`));
     out.push('</g>');
     marks.push(out.join('\n'));
   });
-  return [open, ...marks, close].join('\n');
+  marks.push(outsideNote(f, view.outside, labels, walks));
+  return [open, ...marks.filter((m) => m !== ''), close].join('\n');
 }
 
 // ------------------------------------------------------------------ choosing

@@ -1,12 +1,13 @@
 // The Node side of the figures: run files in, SVG or PNG files out.
 
-import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Resvg } from '@resvg/resvg-js';
 import { parseRecord } from '../../shared/protocol.ts';
+import { UserError } from '../errors.ts';
 import { RunCollector, type Run } from './runs.ts';
 
 /** Reads a run file (NDJSON; lines that are not records are skipped) into its runs. */
@@ -38,10 +39,56 @@ export function svgToPng(svg: string, scale = 1): Buffer {
   return renderSvg(svg, scale).asPng();
 }
 
-/** Writes the figure as .svg or .png, chosen by the file's extension. */
-export async function writeFigure(svg: string, out: string, scale = 1): Promise<void> {
+/**
+ * Writes the figure as .svg or .png, chosen by the file's extension, creating missing folders on
+ * the way (as every --out does). A path that cannot be written is a UserError that starts with
+ * `name` (the option and path as the user gave them, e.g. "--out figs/a.svg"; default: the path).
+ */
+export async function writeFigure(svg: string, out: string, scale = 1, name = out): Promise<void> {
   const ext = extname(out).toLowerCase();
-  if (ext === '.svg') await writeFile(out, svg);
-  else if (ext === '.png') await writeFile(out, svgToPng(svg, scale));
-  else throw new Error(`--out ${out}: the figure is written as .svg or .png`);
+  if (ext !== '.svg' && ext !== '.png') throw new UserError(`${name}: give a file name ending in .svg or .png`);
+  const dir = dirname(out);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const file = fileInPath(dir);
+    throw new UserError(`${name}: cannot create the folder ${dir}: ${file ? `${file} is a file, not a folder` : writeProblem(err)}`);
+  }
+  try {
+    await writeFile(out, ext === '.svg' ? svg : svgToPng(svg, scale));
+  } catch (err) {
+    throw new UserError(`${name}: cannot write the figure: ${writeProblem(err)}`);
+  }
+}
+
+/** The nearest existing ancestor of `dir` (or dir itself) when it is a file rather than a folder, else ''. */
+function fileInPath(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      return statSync(d).isDirectory() ? '' : d;
+    } catch {
+      if (dirname(d) === d) return '';
+    }
+  }
+}
+
+/** Why a folder or file could not be written, in words. */
+function writeProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a part of the path is a file, not a folder';
+    case 'EISDIR':
+      return 'it is a folder; give a file name ending in .svg or .png';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${e.path ? ` on ${e.path}` : ''}`;
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return e.message ?? String(err);
+  }
 }

@@ -5,7 +5,10 @@
 
 import { scaleLinear } from 'd3-scale';
 import type { StalenessCounts } from './runs.ts';
-import { FONT, esc, frame, px } from './svg.ts';
+import { FONT, esc, fitText, frame, px } from './svg.ts';
+
+// The text helpers moved to svg.ts, where every figure's frame uses them.
+export { fitText, textWidth } from './svg.ts';
 
 /** One run's bars in the staleness panel. */
 export interface StalenessSeries {
@@ -27,18 +30,6 @@ export interface PanelBox {
 export const SIDE_BY_SIDE_WIDTH = 900;
 /** The cost panel's share of the width, side by side. */
 const COST_SHARE = 0.6;
-
-/** Width of a text in DejaVu Sans, estimated on the wide side (its average advance is about 0.55 em). */
-export function textWidth(s: string, size: number, bold = false): number {
-  return s.length * size * (bold ? 0.68 : 0.62);
-}
-
-/** The text, cut with an ellipsis when it would be wider than `max` pixels. */
-export function fitText(s: string, max: number, size: number, bold = false): string {
-  if (textWidth(s, size, bold) <= max) return s;
-  const n = Math.max(1, Math.floor(max / (size * (bold ? 0.68 : 0.62))) - 1);
-  return s.slice(0, n).trimEnd() + '…';
-}
 
 /** A mean staleness to one decimal; "–" when there were no updates. */
 export function fmtStaleness(x: number): string {

@@ -36,6 +36,6 @@ export async function plotFiles(files: string[], o: PlotOptions): Promise<string
   } catch (err) {
     throw new UserError((err as Error).message);
   }
-  await writeFigure(figure.svg, o.out, o.scale ?? (ext === '.png' ? 2 : 1));
+  await writeFigure(figure.svg, o.out, o.scale ?? (ext === '.png' ? 2 : 1), `--out ${o.out}`);
   return figure.kind;
 }

@@ -26,6 +26,65 @@ export interface LegendEntry {
   dashed?: boolean;
   /** 'line' (default) or 'dot'. */
   mark?: 'line' | 'dot';
+  /** The marker drawn on the line (or as the dot): a walk's start, end and steps wear it. */
+  shape?: MarkerShape;
+}
+
+// ------------------------------------------------------------------ text that fits
+
+/** Width of a text in DejaVu Sans, estimated on the wide side (its average advance is about 0.55 em). */
+export function textWidth(s: string, size: number, bold = false): number {
+  return s.length * size * (bold ? 0.68 : 0.62);
+}
+
+/** The text, cut with an ellipsis when it would be wider than `max` pixels. */
+export function fitText(s: string, max: number, size: number, bold = false): string {
+  if (textWidth(s, size, bold) <= max) return s;
+  const n = Math.max(1, Math.floor(max / (size * (bold ? 0.68 : 0.62))) - 1);
+  return s.slice(0, n).trimEnd() + '…';
+}
+
+/**
+ * The text broken at spaces into at most `lines` lines no wider than `max` pixels; what does not
+ * fit in the last line is cut with an ellipsis (so is a single word wider than a line).
+ */
+export function wrapText(s: string, max: number, size: number, bold = false, lines = 2): string[] {
+  if (textWidth(s, size, bold) <= max || lines <= 1) return [fitText(s, max, size, bold)];
+  const words = s.split(' ');
+  const out: string[] = [];
+  let line = '';
+  let i = 0;
+  for (; i < words.length && out.length < lines - 1; i++) {
+    const next = line ? `${line} ${words[i]}` : words[i];
+    if (line && textWidth(next, size, bold) > max) {
+      out.push(line);
+      line = '';
+      i--;
+    } else line = next;
+  }
+  const rest = [line, ...words.slice(i)].filter((w) => w !== '').join(' ');
+  if (rest) out.push(rest);
+  return out.map((l) => fitText(l, max, size, bold));
+}
+
+// ------------------------------------------------------------------ markers
+
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'triangle-down' | 'hexagon';
+/** One shape per walk, so that walks stay apart where their paths overlap, in print and for colour-blind eyes. */
+export const MARKER_SHAPES: MarkerShape[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'hexagon'];
+
+/** A marker of about radius `r` centred on (cx, cy), as one SVG element; `attrs` go on it (class, fill, stroke). */
+export function marker(shape: MarkerShape, cx: number, cy: number, r: number, attrs: string): string {
+  if (shape === 'circle') return `<circle ${attrs} cx="${px(cx)}" cy="${px(cy)}" r="${px(r)}"/>`;
+  if (shape === 'square') {
+    const h = r * 0.9;
+    return `<rect ${attrs} x="${px(cx - h)}" y="${px(cy - h)}" width="${px(2 * h)}" height="${px(2 * h)}"/>`;
+  }
+  const poly = (pts: [number, number][]) => `<polygon ${attrs} points="${pts.map(([x, y]) => `${px(cx + x * r)},${px(cy + y * r)}`).join(' ')}"/>`;
+  if (shape === 'triangle') return poly([[0, -1.25], [1.1, 0.7], [-1.1, 0.7]]);
+  if (shape === 'triangle-down') return poly([[0, 1.25], [1.1, -0.7], [-1.1, -0.7]]);
+  if (shape === 'diamond') return poly([[0, -1.3], [1.1, 0], [0, 1.3], [-1.1, 0]]);
+  return poly(Array.from({ length: 6 }, (_, k) => [Math.cos((Math.PI / 3) * k) * 1.1, Math.sin((Math.PI / 3) * k) * 1.1] as [number, number]));
 }
 
 export interface FrameOptions {
@@ -94,9 +153,15 @@ function ticks(s: Scale, log: boolean | undefined, count: number): { v: number; 
 
 /** Draws the frame (background, grid, axes, labels, title, legend); marks go between `open` and `close`. */
 export function frame(o: FrameOptions, id: string): { f: Frame; open: string; close: string } {
-  const legendWidth = o.legend && o.legend.length > 1 ? legendSize(o.legend) : 0;
+  // Legend labels, titles and subtitles are cut (or wrapped) to stay inside the canvas.
+  const entries = o.legend && o.legend.length > 1 ? o.legend.map((e) => ({ ...e, label: fitText(e.label, Math.max(100, o.width * 0.3), 14) })) : [];
+  const legendWidth = entries.length ? legendSize(entries) : 0;
   const left = 78;
-  const top = o.subtitle ? 74 : o.title ? 52 : 20;
+  const room = o.width - 32;
+  const titleLines = o.title ? wrapText(o.title, room, 20, true, 2) : [];
+  const subtitle = o.subtitle ? fitText(o.subtitle, room, 15) : '';
+  const extra = Math.max(0, titleLines.length - 1) * 24;
+  const top = (subtitle ? 74 : o.title ? 52 : 20) + extra;
   const right = o.width - 24 - legendWidth;
   const bottom = o.height - 62;
   const x = makeScale(o.xDomain, [left, right], o.xLog, o.nice);
@@ -108,8 +173,14 @@ export function frame(o: FrameOptions, id: string): { f: Frame; open: string; cl
     `<defs><clipPath id="${clip}"><rect x="${left}" y="${top}" width="${px(right - left)}" height="${px(bottom - top)}"/></clipPath></defs>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   );
-  if (o.subtitle) parts.push(`<text class="subtitle" x="${px((left + right) / 2)}" y="56" text-anchor="middle" font-size="15" fill="#555">${esc(o.subtitle)}</text>`);
-  if (o.title) parts.push(`<text class="title" x="${px((left + right) / 2)}" y="32" text-anchor="middle" font-size="20" font-weight="bold" fill="#222">${esc(o.title)}</text>`);
+  // Centred over the plot when they fit there, else over the canvas.
+  const centre = (t: string, size: number, bold: boolean) => px(textWidth(t, size, bold) <= right - left ? (left + right) / 2 : o.width / 2);
+  if (subtitle) parts.push(`<text class="subtitle" x="${centre(subtitle, 15, false)}" y="${56 + extra}" text-anchor="middle" font-size="15" fill="#555">${esc(subtitle)}</text>`);
+  if (titleLines.length === 1) parts.push(`<text class="title" x="${centre(titleLines[0], 20, true)}" y="32" text-anchor="middle" font-size="20" font-weight="bold" fill="#222">${esc(titleLines[0])}</text>`);
+  else if (titleLines.length > 1) {
+    const x = px(o.width / 2);
+    parts.push(`<text class="title" x="${x}" y="32" text-anchor="middle" font-size="20" font-weight="bold" fill="#222">${titleLines.map((l, i) => `<tspan x="${x}" dy="${i ? 24 : 0}">${esc(l)}</tspan>`).join('')}</text>`);
+  }
 
   const xt = ticks(x, o.xLog, Math.max(3, Math.round((right - left) / 90)));
   const yt = ticks(y, o.yLog, Math.max(3, Math.round((bottom - top) / 60)));
@@ -134,7 +205,7 @@ export function frame(o: FrameOptions, id: string): { f: Frame; open: string; cl
     `<g class="marks" clip-path="url(#${clip})">`,
   );
   const close: string[] = ['</g>', `<rect class="plot-area" x="${left}" y="${top}" width="${px(right - left)}" height="${px(bottom - top)}" fill="none" stroke="#888"/>`];
-  if (legendWidth) close.push(legend(o.legend!, right + 16, top));
+  if (legendWidth) close.push(legend(entries, right + 16, top));
   close.push('</svg>');
   return { f: { x, y, left, top, right, bottom, clip }, open: parts.join('\n'), close: close.join('\n') };
 }
@@ -148,10 +219,11 @@ function legend(entries: LegendEntry[], x: number, y: number): string {
   const out = [`<g class="legend" data-entries="${entries.length}">`];
   entries.forEach((e, i) => {
     const cy = y + 12 + i * 22;
-    const mark =
+    let mark =
       e.mark === 'dot'
-        ? `<circle cx="${x + 14}" cy="${cy}" r="5" fill="${e.color}"/>`
+        ? marker(e.shape ?? 'circle', x + 14, cy, 5, `fill="${e.color}"`)
         : `<line x1="${x}" x2="${x + 28}" y1="${cy}" y2="${cy}" stroke="${e.color}" stroke-width="3"${e.dashed ? ' stroke-dasharray="7 4"' : ''}/>`;
+    if (e.mark !== 'dot' && e.shape) mark += marker(e.shape, x + 14, cy, 5, `fill="${e.color}" stroke="#222" stroke-width="1"`);
     out.push(`<g class="entry" data-label="${esc(e.label)}">${mark}<text x="${x + 36}" y="${cy}" dy="0.35em" font-size="14" fill="#222">${esc(e.label)}</text></g>`);
   });
   out.push('</g>');

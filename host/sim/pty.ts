@@ -1,23 +1,41 @@
 // A pseudo-terminal pair that looks like the Pico's /dev/ttyACM0 from the host's side. node-pty's
 // native openpty() gives the pair without spawning a process; the host opens the slave path with
 // serialport (which sets raw termios and flushes on open), the virtual board talks on the master.
-import { createRequire } from 'node:module';
+// node-pty is an optional dependency (it compiles from source on Linux): it is loaded here, by a
+// dynamic import, only when a virtual Pico starts, so that every other command works without it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
+import { UserError } from '../errors.ts';
 
 interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
 }
 
+/** What a user sees when node-pty is missing or its native part did not build. */
+export const NODE_PTY_MISSING = 'the virtual Pico needs node-pty, which did not build: install g++, make and python3, then npm install';
+
+// A variable, not a literal: node-pty ships no types for this file (and may not be installed).
+const NODE_PTY_UTILS = 'node-pty/lib/utils.js';
+
 let native: NativePty | null = null;
 
-function nativePty(): NativePty {
-  if (native === null) {
-    const require = createRequire(import.meta.url);
-    const utils = require('node-pty/lib/utils.js') as { loadNativeModule(name: string): { module: NativePty } };
+/** Loads node-pty's native openpty() once; call (and await) before the first PtyPair. */
+export async function loadNodePty(): Promise<void> {
+  if (native !== null) return;
+  try {
+    type Utils = { loadNativeModule(name: string): { module: NativePty } };
+    const mod = (await import(NODE_PTY_UTILS)) as Partial<Utils> & { default?: Utils };
+    // A CommonJS file: its exports come as named exports (through tsx) or as the default (plain Node).
+    const utils = typeof mod.loadNativeModule === 'function' ? (mod as Utils) : mod.default!;
     native = utils.loadNativeModule('pty').module;
+  } catch {
+    throw new UserError(NODE_PTY_MISSING);
   }
+}
+
+function nativePty(): NativePty {
+  if (native === null) throw new Error('PtyPair: await loadNodePty() first');
   return native;
 }
 

@@ -3,7 +3,7 @@
 // the board itself (REPL, JavaScript engine, YMODEM) runs in a worker thread (board.ts).
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { PtyPair } from './pty.ts';
+import { loadNodePty, PtyPair } from './pty.ts';
 import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts';
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
@@ -67,6 +67,8 @@ export interface VirtualPico {
   onInput(listener: (bytes: Uint8Array) => void): () => void;
   /** The program in the board's flash, or null when blank. */
   storedProgram(): string | null;
+  /** Called each time the board's flash changes (a `.flash -w` that ended in Done): the program, or null when erased. Returns a function that removes the listener. */
+  onFlash(listener: (program: string | null) => void): () => void;
   /** Line noise during `.flash -w`: the next `count` YMODEM blocks arrive corrupted (bad CRC, the board asks again). */
   corruptNextFlashBlocks(count?: number): void;
   /** The next YMODEM data block fails to write: the board cancels (CAN CAN) and prints "Verification failed". */
@@ -94,6 +96,7 @@ class Sim implements VirtualPico {
   private clock = new Float64Array(new SharedArrayBuffer(CLOCK_SLOTS * 8));
   private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
   private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
+  private readonly flashListeners = new Set<(program: string | null) => void>();
   private statsNow: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
   private statsBase: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
   private stallTimer: NodeJS.Timeout | null = null;
@@ -164,6 +167,7 @@ class Sim implements VirtualPico {
         }
         case 'flash':
           this.program = message.program;
+          for (const listener of this.flashListeners) listener(message.program);
           break;
         case 'stats':
           this.statsNow = {
@@ -260,6 +264,11 @@ class Sim implements VirtualPico {
     return this.program;
   }
 
+  onFlash(listener: (program: string | null) => void): () => void {
+    this.flashListeners.add(listener);
+    return () => this.flashListeners.delete(listener);
+  }
+
   private command(command: BoardCommand): void {
     const board = this.board;
     if (board === null) return;
@@ -286,6 +295,7 @@ class Sim implements VirtualPico {
 
 /** Starts a virtual Pico and resolves once it has booted (banner printed; the flashed program starts right after). */
 export async function startVirtualPico(opts: VirtualPicoOptions = {}): Promise<VirtualPico> {
+  await loadNodePty(); // node-pty is optional: without it, say so before anything starts
   // Bundle the worker first: esbuild starts a long-lived helper process, and a child started after
   // the pty is open would inherit its descriptors (node-pty does not mark them close-on-exec) and
   // keep the port alive after unplug().

@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import { UserError } from '../errors.ts';
 import { clientBundle } from './bundle.ts';
 import { RecordStore } from './store.ts';
 
@@ -31,6 +33,8 @@ export interface DashboardOptions {
   pageBudget?: number;
   /** How often batched records go out to the pages, in milliseconds. */
   flushMs?: number;
+  /** The loss chart starts on a log scale (the command had --log). */
+  log?: boolean;
 }
 
 export interface Dashboard {
@@ -59,6 +63,44 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** This machine's own network addresses (IPv4 first), for a message about --host. */
+export function localAddresses(): string[] {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal) continue;
+      if (a.family === 'IPv4') v4.push(a.address);
+      else if (!a.address.startsWith('fe80:')) v6.push(a.address);
+    }
+  }
+  return [...v4, ...v6];
+}
+
+/** Node's listen errors as one line that names the option to change (--web-port, --host). */
+export function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const others = localAddresses();
+  const choose = `use 127.0.0.1, 0.0.0.0${others.length > 0 ? ` or one of: ${others.join(', ')}` : ' (this computer has no other network address)'}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new UserError(`--web-port ${port}: the port is in use by another program; choose another or leave --web-port out for a free one`);
+    case 'EACCES':
+    case 'EPERM':
+      return new UserError(`--web-port ${port}: permission denied (ports below 1024 need administrator rights); choose 1024 or above, or leave --web-port out for a free one`);
+    case 'EADDRNOTAVAIL':
+      return new UserError(`--host ${host}: this computer has no such address; ${choose}`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return new UserError(`--host ${host}: no such host name; ${choose}`);
+    case 'EAFNOSUPPORT':
+      return new UserError(`--host ${host}: this computer does not support that kind of address; ${choose}`);
+    default:
+      return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboard> {
   const host = o.host ?? '127.0.0.1';
   const title = o.title ?? 'pico-trainer';
@@ -67,7 +109,7 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
   const store = new RecordStore(o.budget ?? 1_000_000);
   const [{ page, css }, js] = await Promise.all([loadStatic(), clientBundle()]);
   // The config travels inside the page; `<` is escaped so no title can close the script element.
-  const config = JSON.stringify({ title, budget: pageBudget }).replace(/</g, '\\u003c');
+  const config = JSON.stringify({ title, budget: pageBudget, log: !!o.log }).replace(/</g, '\\u003c');
   const html = page.replace(/\{\{TITLE\}\}/g, () => escapeHtml(title)).replace('{{CONFIG}}', () => config);
 
   const clients = new Set<ServerResponse>();
@@ -147,7 +189,7 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
 
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, host, o.port ?? 0)));
     server.listen(o.port ?? 0, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;

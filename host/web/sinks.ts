@@ -12,7 +12,7 @@ export async function webSinks(
   opts: MonitorCliOptions,
   sessions: BoardSession | BoardSession[],
   title = 'pico-trainer',
-): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; close(): Promise<void>; hold(): Promise<void> }> {
+): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; url?: string; close(): Promise<void>; hold(): Promise<void> }> {
   if (!opts.web) return { sinks: [], close: async () => undefined, hold: async () => undefined };
   const boards = Array.isArray(sessions) ? sessions : [sessions];
   const all = async (cmd: Command_) => {
@@ -27,12 +27,14 @@ export async function webSinks(
     host: opts.host ?? '127.0.0.1',
     port,
     title,
+    log: !!opts.log,
     control: boards.length > 0 ? { pause: () => all({ op: 'pause' }), resume: () => all({ op: 'resume' }), stop: () => all({ op: 'stop' }) } : undefined,
   });
   const shown = opts.host && opts.host !== '127.0.0.1' && opts.host !== 'localhost' ? `${dash.url} (listening on ${opts.host}: use this computer's network address)` : dash.url;
   process.stderr.write(`live dashboard: ${shown}\n`);
   return {
     sinks: [(r) => dash.push(r)],
+    url: dash.url,
     close: () => dash.close(),
     // After the run the page stays up for the class until Ctrl-C.
     hold: () =>

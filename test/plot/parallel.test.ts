@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +12,8 @@ import { resolveConfig } from '../../shared/config.ts';
 import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { parseRecord, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
 import { toRecords, trainLines } from './records.ts';
-import { attrs, domain, elements, legendLabels } from './svg-inspect.ts';
+import { domain, elements, legendLabels } from './svg-inspect.ts';
+import { FONTS, expectTextFits, panelOf, size } from './text-fit.ts';
 
 // ------------------------------------------------------------------ a parallel run's records
 
@@ -109,54 +109,6 @@ function parallelRun(o: ToyRun = {}, name = 'run'): TrainRun {
 }
 
 // ------------------------------------------------------------------ reading figures back
-
-const FONT_DIR = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const FONTS = [join(FONT_DIR, 'DejaVuSans.ttf'), join(FONT_DIR, 'DejaVuSans-Bold.ttf')];
-
-/** The box around every glyph of the SVG's text, as the packaged font draws it (nothing else drawn). */
-function textBox(svg: string): { x0: number; y0: number; x1: number; y1: number } {
-  const textOnly = svg
-    .replace(/<defs>[\s\S]*?<\/defs>/g, '')
-    .replace(/<(rect|line|path|circle)\b[^>]*\/>/g, '')
-    .replace(/ clip-path="[^"]*"/g, '');
-  const r = new Resvg(textOnly, { font: { loadSystemFonts: false, fontFiles: FONTS, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' } });
-  const b = r.getBBox();
-  if (!b) throw new Error('no text drawn');
-  return { x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height };
-}
-
-function size(svg: string): [number, number] {
-  const a = attrs(svg.slice(0, svg.indexOf('>')));
-  return [Number(a.width), Number(a.height)];
-}
-
-/** One panel of a parallel figure: its markup (still translated into place) and its box. */
-function panelOf(svg: string, name: string): { svg: string; box: [number, number, number, number] } {
-  const from = svg.indexOf(`<g class="panel" data-panel="${name}"`);
-  if (from < 0) throw new Error(`no ${name} panel`);
-  const next = svg.indexOf('<text class="heading"', from);
-  const body = svg.slice(from, next < 0 ? svg.lastIndexOf('</svg>') : next);
-  const box = attrs(body.slice(0, body.indexOf('>')))['data-box'].split(',').map(Number) as [number, number, number, number];
-  return { svg: body, box };
-}
-
-/** Every text of the figure inside the canvas, every panel's text inside its panel (and headings above it). */
-function expectTextFits(svg: string): void {
-  const [w, h] = size(svg);
-  const all = textBox(svg);
-  expect(all.x0).toBeGreaterThanOrEqual(0);
-  expect(all.y0).toBeGreaterThanOrEqual(0);
-  expect(all.x1).toBeLessThanOrEqual(w);
-  expect(all.y1).toBeLessThanOrEqual(h);
-  for (const p of elements(svg, 'panel')) {
-    const { svg: body, box } = panelOf(svg, p['data-panel']);
-    const t = textBox(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${body}</svg>`);
-    expect(t.x0).toBeGreaterThanOrEqual(box[0]);
-    expect(t.y0).toBeGreaterThanOrEqual(box[1]);
-    expect(t.x1).toBeLessThanOrEqual(box[0] + box[2]);
-    expect(t.y1).toBeLessThanOrEqual(box[1] + box[3]);
-  }
-}
 
 /** Parses as SVG: resvg reads it (and refuses malformed XML). */
 function expectRenders(svg: string): void {

@@ -9,11 +9,14 @@ import { curveFigure, pathFigure } from '../../plot/figures.ts';
 import { findFunction } from '../../plot/functions.ts';
 import type { WalkRun } from '../../plot/runs.ts';
 import { PALETTE } from '../../plot/svg.ts';
+import { compactNumber } from './format.ts';
 import { RecordStore, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
 
 interface PageConfig {
   title: string;
   budget: number;
+  /** The command had --log: the loss chart starts on a log scale. */
+  log?: boolean;
 }
 type ServerSnapshot = Snapshot & { paused: boolean };
 
@@ -22,7 +25,7 @@ const config = JSON.parse($('config').textContent || '{}') as PageConfig;
 
 let store = new RecordStore(config.budget);
 let paused = false;
-let logScale = readSetting('log') === '1';
+let logScale = initialLogScale();
 let connected = false;
 
 // ------------------------------------------------------------------ stream
@@ -72,16 +75,28 @@ $('stop').addEventListener('click', () => void act('stop'));
 $('scale').addEventListener('click', () => {
   logScale = !logScale;
   writeSetting('log', logScale ? '1' : '0');
+  writeSetting('log-default', config.log ? '1' : '0');
   lossChart = destroy(lossChart);
   schedule();
 });
 window.addEventListener('resize', () => {
-  for (const c of [lossChart, paramChart]) if (c) c.u.setSize(chartSize(c.u.root.parentElement as HTMLElement, c === lossChart ? 0.42 : 0.28));
+  fitCharts();
   schedule();
 });
 
 function notice(text: string): void {
   $('notice').textContent = text;
+}
+
+/**
+ * The command's --log decides, unless the teacher pressed the scale button on a page of a command
+ * with the same default (the choice survives a reload, not a new command with another default).
+ */
+function initialLogScale(): boolean {
+  const commandSays = !!config.log;
+  const stored = readSetting('log');
+  if (stored === null || readSetting('log-default') !== (commandSays ? '1' : '0')) return commandSays;
+  return stored === '1';
 }
 
 function readSetting(name: string): string | null {
@@ -124,6 +139,7 @@ function render(): void {
   if (trains.length) {
     points = renderLoss(trains);
     renderParams(trains[trains.length - 1]);
+    fitCharts();
   }
   const steps = walks.length ? renderWalks(walks) : 0;
   const ds = document.body.dataset;
@@ -245,15 +261,94 @@ function destroy(c: Chart | null): null {
   return null;
 }
 
-/** Full width of the column; height a share of the window, so the page fits a projector screen. */
+/** The loss chart's share of the height the two charts get; the parameters get the rest. */
+const LOSS_SHARE = 0.6;
+const MIN_HEIGHT = { loss: 170, params: 130 };
+
+/** Full width of the column; a first guess at the height, which fitCharts() corrects once the page is laid out. */
 function chartSize(el: HTMLElement, share: number): { width: number; height: number } {
-  return { width: Math.max(320, el.clientWidth), height: Math.max(220, Math.round(window.innerHeight * share)) };
+  return { width: Math.max(280, el.clientWidth), height: Math.max(130, Math.round((window.innerHeight - 260) * share)) };
+}
+
+/**
+ * Sizes the loss and parameter charts so that both fit in the window under the header, with their
+ * headings and legends (a 1280×720 projector shows them without scrolling). Stacked, the loss gets
+ * LOSS_SHARE of the height and the parameters the rest; side by side (the page's CSS puts them so
+ * on a short, wide screen), each gets the whole height. Never below MIN_HEIGHT.
+ */
+function fitCharts(): void {
+  const charts = [lossChart, paramChart].filter((c): c is Chart => c !== null && !c.u.root.closest('.hidden'));
+  if (charts.length === 0) return;
+  const boxes = charts.map((c) => (c.u.root.closest('section') as HTMLElement).getBoundingClientRect());
+  const sideBySide = boxes.length === 2 && Math.abs(boxes[0].top - boxes[1].top) < 2;
+  const bottom = window.innerHeight - 12;
+  const heights: number[] = [];
+  if (sideBySide) {
+    // Headings and legends: everything in a section but its plot.
+    charts.forEach((c, i) => heights.push(bottom - boxes[i].top - (boxes[i].height - c.u.height)));
+  } else {
+    let plots = 0;
+    for (const c of charts) plots += c.u.height;
+    const overhead = boxes[boxes.length - 1].bottom - boxes[0].top - plots;
+    const avail = bottom - boxes[0].top - overhead;
+    for (const c of charts) heights.push(avail * (charts.length === 1 ? 1 : c === lossChart ? LOSS_SHARE : 1 - LOSS_SHARE));
+  }
+  charts.forEach((c, i) => {
+    const el = c.u.root.parentElement as HTMLElement;
+    const width = Math.max(280, el.clientWidth);
+    const height = Math.max(c === lossChart ? MIN_HEIGHT.loss : MIN_HEIGHT.params, Math.floor(heights[i]));
+    if (Math.abs(height - c.u.height) > 1 || Math.abs(width - c.u.width) > 1) c.u.setSize({ width, height });
+  });
 }
 
 const AXIS_FONT = '16px "DejaVu Sans", sans-serif';
 const LABEL_FONT = 'bold 17px "DejaVu Sans", sans-serif';
 function axis(label: string): uPlot.Axis {
-  return { label, font: AXIS_FONT, labelFont: LABEL_FONT, stroke: '#222', size: 64, labelSize: 28, grid: { stroke: '#e2e2e2', width: 1 }, ticks: { stroke: '#bbb', width: 1 } };
+  return {
+    label,
+    font: AXIS_FONT,
+    labelFont: LABEL_FONT,
+    stroke: '#222',
+    // As wide as the widest value (0.00012 needs more room than 100), so that none is cut off.
+    size: (_u, values) => (values ? Math.max(48, Math.ceil(Math.max(0, ...values.map((v) => labelWidth(String(v)))) + 20)) : 64),
+    labelSize: 28,
+    grid: { stroke: '#e2e2e2', width: 1 },
+    ticks: { stroke: '#bbb', width: 1 },
+  };
+}
+
+let measureCtx: CanvasRenderingContext2D | null = null;
+/** Width of a label in the axis font, in CSS pixels. */
+function labelWidth(text: string): number {
+  if (!measureCtx) {
+    measureCtx = document.createElement('canvas').getContext('2d');
+    if (measureCtx) measureCtx.font = AXIS_FONT;
+  }
+  return measureCtx ? measureCtx.measureText(text).width : text.length * 10;
+}
+
+/**
+ * The epoch axis: compact labels (12k, 1.2M) and ticks at least as far apart as the widest label
+ * and a gap, so that labels never run together however long the run.
+ */
+function epochAxis(): uPlot.Axis {
+  return {
+    ...axis('epoch'),
+    size: 42,
+    labelSize: 24,
+    space: (_u, _i, min, max) => {
+      // The widest label likely: the ends of the scale, with a decimal more than a round step needs.
+      const top = Math.max(Math.abs(min), Math.abs(max));
+      const step = 10 ** Math.floor(Math.log10(Math.abs(max - min) / 4 || 1)) / 2;
+      const widest = Math.max(labelWidth(compactNumber(min, step, top)), labelWidth(compactNumber(max, step, top)), labelWidth('88.8k'));
+      return Math.ceil(widest + 28);
+    },
+    values: (_u, splits, _i, _space, incr) => {
+      let top = 0;
+      for (const v of splits) top = Math.max(top, Math.abs(v));
+      return splits.map((v) => compactNumber(v, incr, top));
+    },
+  };
 }
 
 function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, series: uPlot.Series[], log: boolean): Chart {
@@ -261,7 +356,7 @@ function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, 
   const opts: uPlot.Options = {
     ...chartSize(el, share),
     scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
-    axes: [axis('epoch'), axis(yLabel)],
+    axes: [epochAxis(), axis(yLabel)],
     series: [{ label: 'epoch' }, ...series],
     // The header shows the latest numbers in large type; the legend only names the lines.
     legend: { live: false },
@@ -310,7 +405,7 @@ function renderLoss(trains: TrainTrack[]): number {
   const key = `${logScale}|${series.map((s) => s.label).join(',')}`;
   if (!lossChart || lossChart.key !== key) {
     lossChart = destroy(lossChart);
-    lossChart = makeChart($('loss-chart'), key, 0.42, logScale ? 'cost (MSE, log)' : 'cost (MSE)', series, logScale);
+    lossChart = makeChart($('loss-chart'), key, LOSS_SHARE, logScale ? 'cost (MSE, log)' : 'cost (MSE)', series, logScale);
   }
   const data = single ? tables[0] : uPlot.join(tables);
   lossChart.u.setData(data);
@@ -329,7 +424,7 @@ function renderParams(run: TrainTrack): void {
   const key = `${store.runs.indexOf(run)}|${series.length}`;
   if (!paramChart || paramChart.key !== key) {
     paramChart = destroy(paramChart);
-    paramChart = makeChart($('params-chart'), key, 0.28, 'value', series, false);
+    paramChart = makeChart($('params-chart'), key, 1 - LOSS_SHARE, 'value', series, false);
   }
   const data: number[][] = [t.col('epoch'), ...ws.map((n) => t.col(n))];
   if (withB) data.push(t.col('b'));
@@ -406,4 +501,23 @@ function width(): number {
   lossPoints: () => (lossChart ? lossChart.u.data[0].length : 0),
   lossSeries: () => (lossChart ? lossChart.u.series.slice(1).map((s) => s.label) : []),
   logScale: () => (lossChart ? lossChart.u.scales.y.distr === 3 : logScale),
+  /** The epoch axis's labels as drawn: text and left/right edges in CSS pixels. */
+  epochLabels: (which: 'loss' | 'params') => epochLabels(which === 'loss' ? lossChart : paramChart),
 };
+
+function epochLabels(c: Chart | null): { label: string; left: number; right: number }[] {
+  if (!c) return [];
+  // uPlot keeps the splits and values it drew on the axis object.
+  const a = c.u.axes[0] as uPlot.Axis & { _splits?: number[] | null; _values?: (string | number | null)[] | null };
+  const splits = a._splits ?? [];
+  const values = a._values ?? [];
+  const out: { label: string; left: number; right: number }[] = [];
+  splits.forEach((v, i) => {
+    const label = values[i] === null || values[i] === undefined ? '' : String(values[i]);
+    if (!label) return;
+    const x = c.u.valToPos(v, 'x');
+    const w = labelWidth(label);
+    out.push({ label, left: x - w / 2, right: x + w / 2 });
+  });
+  return out;
+}
