@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { startVirtualPico } from '../sim/virtual-pico.ts';
-import { registerSim, registryFile, unregisterSim } from '../sim/registry.ts';
+import { registerSim, registryFile, unregisterSim } from '../sim-registry.ts';
 import { reportFlashes } from '../sim/status.ts';
 
 interface SimOptions {

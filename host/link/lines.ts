@@ -162,6 +162,11 @@ export class LineStream extends Transform {
     done();
   }
 
+  /** The last, unterminated line (if any), at once: for a reader whose source has just closed. */
+  drain(): Line[] {
+    return this.splitter.end().map(frameLine);
+  }
+
   override _flush(done: TransformCallback): void {
     for (const raw of this.splitter.end()) this.push(frameLine(raw));
     done();

@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { UserError } from '../errors.ts';
-import { findRunningSims } from '../sim/registry.ts';
+import { findRunningSims } from '../sim-registry.ts';
 
 /** USB vendor id of the Raspberry Pi Pico (Raspberry Pi Ltd). */
 export const PICO_VENDOR_ID = '2e8a';

@@ -1,7 +1,7 @@
 // What to tell someone whose board went away. A Pico on USB is plugged back in; a virtual Pico
 // (`npx host sim`) has no cable: its port went because the sim stopped, and it comes back only when
 // restarted, blank (or with its --program) and without the run it had.
-import { findRunningSims } from './registry.ts';
+import { findRunningSims } from '../sim-registry.ts';
 
 /**
  * Whether `path` is a virtual Pico that `npx host sim` runs. Ask while the board is there: a sim

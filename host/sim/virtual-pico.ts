@@ -7,7 +7,7 @@ import { loadNodePty, PtyPair } from './pty.ts';
 import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts';
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
-import { registerSim, unregisterSim } from './registry.ts';
+import { registerSim, unregisterSim } from '../sim-registry.ts';
 import { workerUrl } from '../worker-bundle.ts';
 
 /** The board worker's entry (bundled), and the tsx entry should bundling fail. */

@@ -5,6 +5,7 @@ import type { Command as Command_ } from '../../shared/wire.ts';
 import type { BoardSession } from '../board-session.ts';
 import { UserError } from '../errors.ts';
 import type { MonitorCliOptions } from '../monitor/options.ts';
+import { beyondLoopback, classroomUrls, qrForTerminal } from './address.ts';
 import { startDashboard } from './server.ts';
 
 /** The web dashboard's record sink and its shutdown, or nothing without --web. Its buttons act on every board given. */
@@ -30,16 +31,24 @@ export async function webSinks(
     log: !!opts.log,
     control: boards.length > 0 ? { pause: () => all({ op: 'pause' }), resume: () => all({ op: 'resume' }), stop: () => all({ op: 'stop' }) } : undefined,
   });
-  const shown = opts.host && opts.host !== '127.0.0.1' && opts.host !== 'localhost' ? `${dash.url} (listening on ${opts.host}: use this computer's network address)` : dash.url;
-  process.stderr.write(`live dashboard: ${shown}\n`);
+  // The address stays in view: printed here, in the terminal view's header, and on the page; beyond
+  // this computer, with the class's addresses and a QR code of the first.
+  const host = opts.host ?? '127.0.0.1';
+  const urls = classroomUrls(host, Number(new URL(dash.url).port));
+  const shown = urls[0] ?? dash.url;
+  if (urls.length > 0) {
+    process.stderr.write(`live dashboard for the class: ${urls.join('  ')}\n${await qrForTerminal(urls[0])}`);
+  } else {
+    process.stderr.write(`live dashboard: ${dash.url}${beyondLoopback(host) ? '' : ' (this computer only; --host 0.0.0.0 to show it to the class)'}\n`);
+  }
   return {
     sinks: [(r) => dash.push(r)],
-    url: dash.url,
+    url: shown,
     close: () => dash.close(),
     // After the run the page stays up for the class until Ctrl-C.
     hold: () =>
       new Promise<void>((resolve) => {
-        process.stderr.write(`the run is over; the dashboard stays up at ${dash.url} — Ctrl-C to quit\n`);
+        process.stderr.write(`the run is over; the dashboard stays up at ${shown} — Ctrl-C to quit\n`);
         process.once('SIGINT', () => resolve());
       }),
   };

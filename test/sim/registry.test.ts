@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findRunningSims, registerSim, registryFile, unregisterSim } from '../../host/sim/registry.ts';
+import { findRunningSims, registerSim, registryFile, unregisterSim } from '../../host/sim-registry.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { SerialSession } from './serial-session.ts';
 
