@@ -8,6 +8,7 @@ import { connectBoard } from '../board-session.ts';
 import { addMonitorOptions, type MonitorCliOptions } from '../monitor/options.ts';
 import { webSinks } from '../web/sinks.ts';
 import { monitorBoard } from '../monitor/run-monitor.ts';
+import { RunHistory } from '../monitor/history.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -17,10 +18,11 @@ export function register(program: Command): void {
   addMonitorOptions(cmd);
   cmd.action(async (opts: MonitorCliOptions & { port?: string }) => {
     const session = await connectBoard({ port: opts.port, hub: 'host monitor' });
-    const web = await webSinks(opts, session, `pico-trainer · ${session.path}`);
+    const history = new RunHistory();
+    const web = await webSinks(opts, session, `pico-trainer · ${session.path}`, history);
     try {
       if (web.url) session.serving?.setWeb(web.url);
-      const result = await monitorBoard(session, { out: opts.out, log: !!opts.log, plot: opts.plot !== false, sinks: web.sinks, follow: 'all', subtitle: web.url });
+      const result = await monitorBoard(session, { out: opts.out, log: !!opts.log, plot: opts.plot !== false, sinks: web.sinks, follow: 'all', subtitle: web.url, history });
       process.exitCode = result.exitCode;
       if (result.reason === 'done') await web.hold();
     } finally {

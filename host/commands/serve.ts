@@ -4,6 +4,7 @@
 // each run's records in its own file, until Ctrl-C.
 import type { Command } from 'commander';
 import { connectBoard } from '../board-session.ts';
+import { RunHistory } from '../monitor/history.ts';
 import { runLog } from '../monitor/run-log.ts';
 import type { MonitorCliOptions } from '../monitor/options.ts';
 import { webSinks } from '../web/sinks.ts';
@@ -19,11 +20,12 @@ export function register(program: Command): void {
     .option('--log', 'the loss chart starts on a log scale')
     .action(async (opts: MonitorCliOptions & { port?: string; runs?: string }) => {
       const session = await connectBoard({ port: opts.port, hub: 'host serve' });
-      const web = await webSinks({ ...opts, web: true }, session, `pico-trainer · ${session.path}`);
+      const history = new RunHistory();
+      const web = await webSinks({ ...opts, web: true }, session, `pico-trainer · ${session.path}`, history);
       try {
         if (web.url) session.serving?.setWeb(web.url);
         process.stderr.write(`serving ${session.path}: other \`npx host\` commands for it go through this process${web.url ? `; page ${web.url}` : ''} (Ctrl-C to quit)\n`);
-        await runLog(session, { dir: opts.runs ?? 'runs', sinks: web.sinks, stream: process.stdout });
+        await runLog(session, { dir: opts.runs ?? 'runs', sinks: web.sinks, stream: process.stdout, history });
       } finally {
         await web.close();
         await session.close();

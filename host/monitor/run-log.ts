@@ -6,8 +6,9 @@ import { runInProgress, type BoardSession } from '../board-session.ts';
 import { defaultRunPath, isRunRecord, RunFile } from './run-file.ts';
 import { startFromStatus } from './run-monitor.ts';
 import { join } from 'node:path';
+import type { RunHistory } from './history.ts';
 
-export async function runLog(session: BoardSession, o: { dir: string; sinks: ((r: ProtocolRecord) => void)[]; stream: NodeJS.WritableStream }): Promise<void> {
+export async function runLog(session: BoardSession, o: { dir: string; sinks: ((r: ProtocolRecord) => void)[]; stream: NodeJS.WritableStream; history?: RunHistory }): Promise<void> {
   const { link } = session;
   let file: RunFile | null = null;
   const say = (s: string) => o.stream.write(`${new Date().toLocaleTimeString('en-GB')}  ${s}\n`);
@@ -16,6 +17,8 @@ export async function runLog(session: BoardSession, o: { dir: string; sinks: ((r
     file = new RunFile(join(o.dir, defaultRunPath(label).replace(/^runs\//, '')), { unique: true });
   };
   const take = (r: ProtocolRecord) => {
+    if (r.type === 'start' || r.type === 'walk') o.history?.opened(r, (file as unknown as RunFile).path);
+    else o.history?.record(r);
     (file as RunFile | null)?.append(r);
     for (const s of o.sinks) s(r);
   };
@@ -30,7 +33,10 @@ export async function runLog(session: BoardSession, o: { dir: string; sinks: ((r
   await new Promise<void>((resolve) => {
     const offRecord = link.onRecord((r) => {
       if (!isRunRecord(r) || r.type === 'hello') {
-        if (r.type === 'hello') say('the board restarted (reset or power loss)');
+        if (r.type === 'hello') {
+          say('the board restarted (reset or power loss)');
+          o.history?.lost();
+        }
         return;
       }
       if (r.type === 'start') {
@@ -64,6 +70,7 @@ export async function runLog(session: BoardSession, o: { dir: string; sinks: ((r
     };
     const offClosed = link.onClosed(() => {
       say(`lost the board on ${session.path} (unplugged or reset?); the files hold every record received`);
+      o.history?.lost();
       finish();
     });
     process.on('SIGINT', finish);

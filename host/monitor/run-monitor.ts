@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { validationCount } from '../../shared/split.ts';
 import { runInProgress, type BoardSession } from '../board-session.ts';
 import { isRunRecord, RunFile, defaultRunPath } from './run-file.ts';
+import type { RunHistory } from './history.ts';
 import { createView, type MonitorView } from './view.ts';
 import { isSimPort, reattachAdvice } from '../sim/advice.ts';
 
@@ -29,6 +30,8 @@ export interface MonitorOptions {
   sinks?: ((r: ProtocolRecord) => void)[];
   /** Called once the monitor is listening (train starts the run from here, so no record is missed). */
   ready?: () => Promise<void>;
+  /** This session's runs, for the page (told of each run as its file opens). */
+  history?: RunHistory;
   /** Shown in the view's header line (the live page's address). */
   subtitle?: string;
   stream?: NodeJS.WriteStream;
@@ -80,6 +83,8 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
     take(r as ProtocolRecord);
   };
   const take = (r: ProtocolRecord): void => {
+    if ((r.type === 'start' || r.type === 'walk') && file) opts.history?.opened(r, file.path);
+    else opts.history?.record(r);
     file?.append(r);
     records++;
     view.update(r);

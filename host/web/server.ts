@@ -10,7 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { UserError } from '../errors.ts';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { qrSvg } from './address.ts';
 import { clientBundle } from './bundle.ts';
+import type { ConsoleApi } from './console.ts';
 import { RecordStore } from './store.ts';
 
 export interface DashboardControl {
@@ -35,6 +39,10 @@ export interface DashboardOptions {
   flushMs?: number;
   /** The loss chart starts on a log scale (the command had --log). */
   log?: boolean;
+  /** The console: choose a CSV, set options, Train, Compare, the run history and files (one board). */
+  console?: ConsoleApi;
+  /** The addresses the class types (listening beyond 127.0.0.1): shown on the page, the first as a QR code. */
+  classroom?: string[];
 }
 
 export interface Dashboard {
@@ -109,8 +117,11 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
   const store = new RecordStore(o.budget ?? 1_000_000);
   const [{ page, css }, js] = await Promise.all([loadStatic(), clientBundle()]);
   // The config travels inside the page; `<` is escaped so no title can close the script element.
-  const config = JSON.stringify({ title, budget: pageBudget, log: !!o.log }).replace(/</g, '\\u003c');
-  const html = page.replace(/\{\{TITLE\}\}/g, () => escapeHtml(title)).replace('{{CONFIG}}', () => config);
+  // Made per request: the class's addresses are known only once the server listens.
+  const html = (): string => {
+    const config = JSON.stringify({ title, budget: pageBudget, log: !!o.log, console: !!o.console, classroom: o.classroom ?? [] }).replace(/</g, '\\u003c');
+    return page.replace(/\{\{TITLE\}\}/g, () => escapeHtml(title)).replace('{{CONFIG}}', () => config);
+  };
 
   const clients = new Set<ServerResponse>();
   let pending: ProtocolRecord[] = [];
@@ -154,10 +165,94 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
     }
   }
 
+  function json(res: ServerResponse, status: number, value: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(value));
+  }
+
+  /** A console request's answer: its value, or the one-line message of a mistake (400) or a failure (500). */
+  function answer(res: ServerResponse, work: () => Promise<unknown>): void {
+    work().then(
+      (value) => json(res, 200, value),
+      (err: Error) => json(res, err instanceof UserError ? 400 : 500, { error: err.message }),
+    );
+  }
+
+  function body(req: IncomingMessage, limit: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let size = 0;
+      req.on('data', (b: Buffer) => {
+        size += b.length;
+        if (size > limit) {
+          reject(new UserError(`the file is over ${Math.round(limit / 1e6)} MB; the board holds far less: use a smaller file`));
+          req.destroy();
+          return;
+        }
+        parts.push(b);
+      });
+      req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  /** The console's routes (/api/…); false when the path is not one of them. */
+  function api(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const c = o.console;
+    if (!path.startsWith('/api/')) return false;
+    if (req.method === 'GET' && path === '/api/qr.svg') {
+      if (!o.classroom || o.classroom.length === 0) res.writeHead(404).end();
+      else void qrSvg(o.classroom[0]).then((svg) => res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(svg));
+      return true;
+    }
+    if (!c) {
+      res.writeHead(501, { 'content-type': 'text/plain' }).end('this page has no console (it shows several boards, or none)');
+      return true;
+    }
+    if (req.method === 'GET' && path === '/api/console') {
+      answer(res, async () => ({ ...(await c.info()), runs: c.history() }));
+    } else if (req.method === 'GET' && path === '/api/runs') {
+      answer(res, async () => c.history());
+    } else if (req.method === 'GET' && /^\/api\/runs\/\d+\/file$/.test(path)) {
+      const file = c.file(Number(path.split('/')[3]));
+      if (!file) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such run');
+      } else {
+        try {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': `attachment; filename="${basename(file)}"` }).end(readFileSync(file));
+        } catch {
+          res.writeHead(410, { 'content-type': 'text/plain' }).end(`${file} is gone from this computer`);
+        }
+      }
+    } else if (req.method === 'POST' && ['/api/upload', '/api/train', '/api/compare'].includes(path)) {
+      // Same guard as the buttons: a custom header keeps other sites' forms out.
+      if (req.headers['x-dashboard'] !== '1') {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('missing X-Dashboard header');
+        req.resume();
+        return true;
+      }
+      answer(res, async () => {
+        const text = await body(req, 64 * 1024 * 1024);
+        if (path === '/api/upload') return c.upload(decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload.csv')), text);
+        let o2: { options?: Record<string, string | boolean>; optimizers?: string };
+        try {
+          o2 = JSON.parse(text);
+        } catch {
+          throw new UserError('the request is not JSON');
+        }
+        if (path === '/api/train') return c.train(o2.options ?? {});
+        return c.compare(String(o2.optimizers ?? ''), o2.options ?? {});
+      });
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+    return true;
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url || '/').split('?')[0];
+    if (api(req, res, path)) return;
     if (req.method === 'GET' && path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html());
     } else if (req.method === 'GET' && path === '/app.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(js);
     } else if (req.method === 'GET' && path === '/uplot.css') {

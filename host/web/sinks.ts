@@ -6,6 +6,8 @@ import type { BoardSession } from '../board-session.ts';
 import { UserError } from '../errors.ts';
 import type { MonitorCliOptions } from '../monitor/options.ts';
 import { beyondLoopback, classroomUrls, qrForTerminal } from './address.ts';
+import type { RunHistory } from '../monitor/history.ts';
+import { createConsole } from './console.ts';
 import { startDashboard } from './server.ts';
 
 /** The web dashboard's record sink and its shutdown, or nothing without --web. Its buttons act on every board given. */
@@ -13,6 +15,7 @@ export async function webSinks(
   opts: MonitorCliOptions,
   sessions: BoardSession | BoardSession[],
   title = 'pico-trainer',
+  history?: RunHistory,
 ): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; url?: string; close(): Promise<void>; hold(): Promise<void> }> {
   if (!opts.web) return { sinks: [], close: async () => undefined, hold: async () => undefined };
   const boards = Array.isArray(sessions) ? sessions : [sessions];
@@ -24,8 +27,14 @@ export async function webSinks(
     port = Number(opts.webPort);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--web-port ${opts.webPort}: give a port number from 0 to 65535`);
   }
+  const host = opts.host ?? '127.0.0.1';
+  // The address is known only once listening; the page asks for the QR code later, so fill in after.
+  const classroom: string[] = [];
   const dash = await startDashboard({
-    host: opts.host ?? '127.0.0.1',
+    host,
+    classroom,
+    // One board and a history to keep: the page is the console too.
+    console: history && boards.length === 1 ? createConsole(boards[0], history) : undefined,
     port,
     title,
     log: !!opts.log,
@@ -33,8 +42,8 @@ export async function webSinks(
   });
   // The address stays in view: printed here, in the terminal view's header, and on the page; beyond
   // this computer, with the class's addresses and a QR code of the first.
-  const host = opts.host ?? '127.0.0.1';
   const urls = classroomUrls(host, Number(new URL(dash.url).port));
+  classroom.push(...urls);
   const shown = urls[0] ?? dash.url;
   if (urls.length > 0) {
     process.stderr.write(`live dashboard for the class: ${urls.join('  ')}\n${await qrForTerminal(urls[0])}`);

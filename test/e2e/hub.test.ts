@@ -171,3 +171,54 @@ describe('the hub', () => {
     expect(rs[rs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped' });
   }, 60000);
 });
+
+describe('host serve and the console', () => {
+  it('holds the board for the class: the page uploads a CSV (validated as host send), trains, compares, and lists each run with its file', async () => {
+    const cwd = mkdtempSync(join(dir, 'serve-'));
+    const serve = background(['serve', '--port', pico.path, '--web-port', '0'], cwd);
+    try {
+      await until(() => /page (http:\/\/\S+)/.test(serve.err()), 'the page address');
+      const url = /page (http:\/\/\S+)/.exec(serve.err())![1].replace(/\/$/, '');
+      const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+        fetch(url + path, { method: 'POST', body, headers: { 'x-dashboard': '1', ...headers } }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+
+      // Other commands go through serve's hub.
+      const status = await run(['status']);
+      expect(status.stdout).toMatch(/shared through host serve \(pid \d+\), page http:/);
+
+      const bad = await post('/api/upload', 'x,y\n1,2\n3,oops\n', { 'x-file-name': 'bad.csv' });
+      expect(bad).toEqual({ status: 400, body: { error: expect.stringMatching(/^bad\.csv:3:\d+: "oops" is not a number/) } });
+      const up = await post('/api/upload', readFileSync(SEED, 'utf8'), { 'x-file-name': 'two-features.csv' });
+      expect(up).toMatchObject({ status: 200, body: { rows: 40, features: 2 } });
+
+      const refused = await post('/api/train', JSON.stringify({ options: { optimizer: 'adam', beta1: '1' } }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatch(/--beta1/);
+      const trained = await post('/api/train', JSON.stringify({ options: { optimizer: 'adam', lr: '0.05', epochs: '30' } }));
+      expect(trained).toMatchObject({ status: 200, body: { run: expect.any(Number) } });
+      const compared = await post('/api/compare', JSON.stringify({ optimizers: 'sgd,adam:0.05', options: { epochs: '20' } }));
+      expect(compared).toMatchObject({ status: 200, body: { labels: ['sgd', 'adam:0.05'] } });
+
+      type Entry = { id: number; run: number; label?: string; settings: string; state: string; epoch: number; file: string };
+      let runs: Entry[] = [];
+      for (let i = 0; i < 100 && !(runs.length === 3 && runs.every((r) => r.state === 'done')); i++) {
+        runs = (await fetch(url + '/api/runs').then((r) => r.json())) as Entry[];
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(runs.map((r) => [r.settings, r.label ?? null, r.epoch])).toEqual([
+        ['adam, lr 0.05, full batch, 30 epochs', null, 30],
+        ['sgd, lr 0.01, full batch, 20 epochs', 'sgd', 20],
+        ['adam, lr 0.05, full batch, 20 epochs', 'adam:0.05', 20],
+      ]);
+      for (const r of runs) {
+        const text = await fetch(`${url}/api/runs/${r.id}/file`).then((x) => x.text());
+        const rs = text.split('\n').map((l) => parseRecord(l)).filter((x): x is ProtocolRecord => x !== null);
+        expect(rs[0]).toMatchObject({ type: 'start', run: r.run });
+        expect(rs[rs.length - 1]).toMatchObject({ type: 'done', epoch: r.epoch });
+      }
+      expect(serve.out()).toMatch(/run \d+ started: sgd, lr 0\.01, 20 epochs/);
+    } finally {
+      await serve.interrupt();
+    }
+  }, 90000);
+});
