@@ -146,7 +146,7 @@ export function describeOpenError(path: string, err: unknown): UserError {
     return new UserError(`${path} is a folder, not a serial port: give the board's port, such as /dev/ttyACM0; \`npx host ports\` lists them`);
   }
   if (e?.code === 'EBUSY' || /cannot lock|resource temporarily unavailable|busy|EBUSY|EAGAIN/i.test(msg)) {
-    return new UserError(`${path} is busy: another program has it open (a serial monitor, Thonny, another \`npx host\`?). Close it and try again`);
+    return new UserError(`${path} is busy: another program has it open (a serial monitor, Thonny, \`screen\`?). Close it and try again (an \`npx host\` monitor, page or serve would have shared it)`);
   }
   return new UserError(`cannot open ${path}: ${msg.replace(/^Error:\s*/, '')}`);
 }
