@@ -154,6 +154,19 @@ describe('the hub', () => {
     expect(readdirSync(cwd)).toEqual([]);
   }, 60000);
 
+  it('leaves at once on a second Ctrl-C, without blaming the port', async () => {
+    const cwd = mkdtempSync(join(dir, 'twice-'));
+    expect((await run(['train', '--epochs', '1000000', '--lr', '0.001'])).code).toBe(0);
+    const monitor = background(['monitor', '--port', pico.path, '--no-plot'], cwd);
+    await until(() => (monitor.out().match(/Epoch: /g) ?? []).length > 3, 'epochs to arrive');
+    monitor.child.kill('SIGINT');
+    monitor.child.kill('SIGINT');
+    expect([0, 130]).toContain(await monitor.interrupt());
+    expect(monitor.out() + monitor.err()).not.toMatch(/serial port closed|did not confirm/);
+    expect(monitor.out()).toMatch(/records saved to /);
+    await run(['stop']);
+  }, 60000);
+
   it('joins a run under way with a start record rebuilt from the board (marked attached)', async () => {
     const cwd = mkdtempSync(join(dir, 'join-'));
     const started = await run(['train', '--epochs', '1000000', '--lr', '0.001', '--optimizer', 'momentum']);
