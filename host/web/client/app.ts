@@ -9,6 +9,7 @@ import { curveFigure, pathFigure } from '../../plot/figures.ts';
 import { findFunction } from '../../plot/functions.ts';
 import type { WalkRun } from '../../plot/runs.ts';
 import { PALETTE } from '../../plot/svg.ts';
+import { consoleRecord, startConsole } from './console.ts';
 import { compactNumber } from './format.ts';
 import { RecordStore, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
 
@@ -17,6 +18,10 @@ interface PageConfig {
   budget: number;
   /** The command had --log: the loss chart starts on a log scale. */
   log?: boolean;
+  /** The page is the classroom console: one board, with upload, Train, Compare and the run history. */
+  console?: boolean;
+  /** The addresses the class types (the page listens beyond this computer); the first is the QR code's. */
+  classroom?: string[];
 }
 type ServerSnapshot = Snapshot & { paused: boolean };
 
@@ -27,6 +32,9 @@ let store = new RecordStore(config.budget);
 let paused = false;
 let logScale = initialLogScale();
 let connected = false;
+
+showAddress();
+if (config.console) startConsole();
 
 // ------------------------------------------------------------------ stream
 
@@ -46,6 +54,7 @@ events.addEventListener('records', (e) => {
   for (const r of batch) {
     store.add(r);
     if (r.type === 'start' || r.type === 'walk') paused = false;
+    if (config.console) consoleRecord(r.type);
   }
   schedule();
 });
@@ -83,6 +92,23 @@ window.addEventListener('resize', () => {
   fitCharts();
   schedule();
 });
+
+/** The page's own address, always in the header; beyond this computer, the class's addresses and a QR code of the first. */
+function showAddress(): void {
+  const a = $('address') as HTMLAnchorElement;
+  a.href = location.href;
+  a.textContent = location.href;
+  const urls = config.classroom ?? [];
+  if (urls.length === 0) return;
+  const list = $('classroom-urls');
+  for (const u of urls) {
+    const li = document.createElement('li');
+    li.textContent = u;
+    list.append(li);
+  }
+  ($('qr') as HTMLImageElement).src = 'api/qr.svg';
+  $('classroom').classList.remove('hidden');
+}
 
 function notice(text: string): void {
   $('notice').textContent = text;
@@ -281,15 +307,20 @@ function fitCharts(): void {
   if (charts.length === 0) return;
   const boxes = charts.map((c) => (c.u.root.closest('section') as HTMLElement).getBoundingClientRect());
   const sideBySide = boxes.length === 2 && Math.abs(boxes[0].top - boxes[1].top) < 2;
+  // The plot's height as laid out now: a chart made in this frame gets its size from uPlot only in a
+  // microtask, so its section does not hold u.height yet (a page opened after the run would size
+  // its charts once, from a section without its plot, and overflow the window).
+  const plots = charts.map((c) => {
+    const wrap = c.u.root.querySelector('.u-wrap');
+    return wrap ? wrap.getBoundingClientRect().height : c.u.height;
+  });
   const bottom = window.innerHeight - 12;
   const heights: number[] = [];
   if (sideBySide) {
     // Headings and legends: everything in a section but its plot.
-    charts.forEach((c, i) => heights.push(bottom - boxes[i].top - (boxes[i].height - c.u.height)));
+    charts.forEach((_c, i) => heights.push(bottom - boxes[i].top - (boxes[i].height - plots[i])));
   } else {
-    let plots = 0;
-    for (const c of charts) plots += c.u.height;
-    const overhead = boxes[boxes.length - 1].bottom - boxes[0].top - plots;
+    const overhead = boxes[boxes.length - 1].bottom - boxes[0].top - plots.reduce((a, b) => a + b, 0);
     const avail = bottom - boxes[0].top - overhead;
     for (const c of charts) heights.push(avail * (charts.length === 1 ? 1 : c === lossChart ? LOSS_SHARE : 1 - LOSS_SHARE));
   }
@@ -361,6 +392,8 @@ function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, 
     // The header shows the latest numbers in large type; the legend only names the lines.
     legend: { live: false },
   };
+  // Once uPlot has laid out the new chart (its size and legend come in a microtask), fit again.
+  requestAnimationFrame(() => fitCharts());
   return { u: new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el), key };
 }
 
