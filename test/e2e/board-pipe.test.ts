@@ -1,16 +1,16 @@
 // The board pipe end to end, as a teacher runs it: `host flash`, `host send`, `host train
 // --monitor` through serialport against the virtual Pico (QuickJS running the real firmware
 // bundle behind a pseudo-terminal), and the run file compared with `host run` on the desktop.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { host } from './cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 let pico: VirtualPico;
-const dir = mkdtempSync(join(tmpdir(), 'pico-e2e-'));
+const dir = tempDir('pico-e2e-');
 
 function records(text: string): ProtocolRecord[] {
   return text

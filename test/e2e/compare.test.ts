@@ -1,14 +1,14 @@
 // `host compare` and `host surface`: on the desktop, and on two virtual Picos side by side; the
 // board's runs equal the desktop's, and the figures hold one series per optimizer.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { host } from './cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'pico-compare-'));
+const tmp = tempDir('pico-compare-');
 let picos: VirtualPico[] = [];
 
 function runFiles(dir: string): Map<string, ProtocolRecord[]> {

@@ -2,14 +2,14 @@
 // the page, the page's loss plot gains points live, and the page's Stop button stops the board
 // (the board's own `done` record with reason "stopped" closes the run file).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord } from '../../shared/protocol.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { CHROMIUM, launchChromium } from '../web/chromium.ts';
 import { host, ROOT } from './cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!! SKIPPING the board dashboard browser test: ${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does this on CI)\n`);
@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium)('live dashboard over a virtual Pico', () => {
   let pico: VirtualPico;
   let train: ChildProcess;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
-  const out = join(mkdtempSync(join(tmpdir(), 'pico-web-')), 'run.ndjson');
+  const out = join(tempDir('pico-web-'), 'run.ndjson');
   let stderr = '';
 
   beforeAll(async () => {

@@ -1,16 +1,16 @@
 // A classroom board gets unplugged, reset, fed noise, starved of a reader, interrupted while
 // flashing, or found running something else. Each case against the virtual Pico ends with a clear
 // message, a run file intact up to the last record received, and a documented way to go on.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { buildFirmware } from '../../host/build/firmware.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { host, hostInBackground, type Running } from './cli.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pico-faults-'));
+const dir = tempDir('pico-faults-');
 let firmware = '';
 const cleanup: (() => Promise<unknown> | void)[] = [];
 

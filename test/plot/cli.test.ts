@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +7,10 @@ import { plotFiles } from '../../host/plot/plot-files.ts';
 import { renderSvg } from '../../host/plot/files.ts';
 import { trainLines, walkLines } from './records.ts';
 import { elements, legendLabels } from './svg-inspect.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'plot-'));
+const dir = tempDir('plot-');
 function file(name: string, lines: string[]): string {
   const p = join(dir, name);
   // A run file as the monitor writes it, with a stray non-record line that must be skipped.

@@ -2,8 +2,7 @@
 // path visible where paths overlap, titles and labels inside the canvas in every figure kind, and a
 // word on stderr when --log cannot apply.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { wrapText, textWidth } from '../../host/plot/svg.ts';
 import { toRecords, trainLines, walkLines } from './records.ts';
 import { domain, elements, legendLabels } from './svg-inspect.ts';
 import { expectTextFits } from './text-fit.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 function walk(cfg: Parameters<typeof walkLines>[0], name = 'run'): WalkRun {
   return runsFromRecords(toRecords(walkLines(cfg)), name)[0] as WalkRun;
@@ -160,7 +160,7 @@ describe('text inside the canvas, in every figure kind', () => {
 
 describe('host plot --log on a walk', () => {
   it('warns on stderr that --log applies to loss curves', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plot-log-'));
+    const dir = tempDir('plot-log-');
     const file = join(dir, 'walk.ndjson');
     writeFileSync(file, walkLines({ fn: 'bowl', optimizer: 'sgd' }).join('\n') + '\n');
     const run = promisify(execFile);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Resvg } from '@resvg/resvg-js';
@@ -14,6 +13,7 @@ import { parseRecord, type ProtocolRecord, type StartRecord } from '../../shared
 import { toRecords, trainLines } from './records.ts';
 import { domain, elements, legendLabels } from './svg-inspect.ts';
 import { FONTS, expectTextFits, panelOf, size } from './text-fit.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 // ------------------------------------------------------------------ a parallel run's records
 
@@ -335,7 +335,7 @@ describe('the parallel figure', () => {
 // ------------------------------------------------------------------ host plot
 
 const exec = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'plot-parallel-'));
+const dir = tempDir('plot-parallel-');
 
 describe('host plot on parallel run files', () => {
   it('draws the parallel figure from one run file, and a comparison from several', async () => {

@@ -128,7 +128,8 @@ describe('a virtual Pico that goes away', () => {
   it('the monitor says to restart `npx host sim`, not to plug it back in', async () => {
     const pico: VirtualPico = await startVirtualPico({ program: firmware, register: true });
     cleanup.push(() => pico.close());
-    expect((await host(['send', 'test/fixtures/data/seed.csv', '--port', pico.path])).code).toBe(0);
+    const sent = await host(['send', 'test/fixtures/data/seed.csv', '--port', pico.path]);
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0);
     const out = join(dir, 'lost.ndjson');
     const run = hostInBackground(['train', '--port', pico.path, '--lr', '0.0001', '--epochs', '10000000', '--monitor', '--no-plot', '--out', out]);
     cleanup.push(() => void run.child.kill('SIGKILL'));
