@@ -30,11 +30,12 @@ import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../worker-bundle.ts';
 import { ConfigError, optionName, type TrainConfig } from '../../shared/config.ts';
 import type { Dataset } from '../../shared/dataset.ts';
-import { allFinite, divergenceReference, finite, lossDiverged, lowerRateAdvice } from '../../shared/divergence.ts';
-import { batchGradient } from '../../shared/linear.ts';
+import { allFinite, finite, lowerRateAdvice } from '../../shared/divergence.ts';
 import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
-import { meanLoss, paramsOf, prepare } from '../../shared/parallel/setup.ts';
+import { EpochRecorder } from '../../shared/parallel/recorder.ts';
+import { paramsOf, prepare } from '../../shared/parallel/setup.ts';
+import { combineSums } from '../../shared/parallel/sync.ts';
 import { PROTOCOL_VERSION, type DoneReason, type StartRecord } from '../../shared/protocol.ts';
 import {
   ACC,
@@ -131,7 +132,7 @@ const waitAsync = (Atomics as unknown as { waitAsync: Waiter }).waitAsync;
 export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, threads: number, sink: ParallelSink, opts: ThreadsOptions = {}): Promise<ThreadsSummary> {
   check(ds, cfg, par, threads);
   const setup = prepare(ds, cfg, par);
-  const { f, np, nTrain, nVal, trainIdx, valIdx } = setup;
+  const { f, np, nTrain, nVal } = setup;
   if (nTrain < 1) throw new ConfigError('val-split', `${cfg.valSplit} of ${ds.n} samples leaves none to train on; use a smaller fraction or more data`);
   for (let k = 0; k < threads; k++) {
     if (setup.shards[k].length === 0) throw new ConfigError('threads', `${threads} threads but only ${nTrain} training samples: every shard needs one; use fewer threads or --replicate`);
@@ -234,11 +235,8 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
 
     const theta = new Float32Array(f + 1);
     const params = new Float32Array(f + 1);
-    const wparams = new Float32Array(f + 1);
     const wtheta = new Float32Array(f + 1);
-    const lastGood = new Float32Array(f + 1);
-    let lastGoodLoss = NaN;
-    let lastLoss = NaN;
+    const recorder = new EpochRecorder(setup, sink);
     let lr = cfg.lr;
     let trainSeconds = 0;
     let version = 0; // sync: rounds applied (hogwild counts the threads' own counters)
@@ -249,14 +247,10 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
     const mainIntended = new Float64Array(f + 1);
     const total = new Float64Array(f + 1);
     const grad = new Float64Array(f + 1);
+    // sync: each thread's sums and count, as sync.ts's combineSums reads them.
+    const sums = Array.from({ length: p }, (_, k) => wide.subarray(wideBase(k) + ACC, wideBase(k) + ACC + f + 1));
+    const counts = new Array<number>(p).fill(0);
 
-    // Epoch 0 reports the starting parameters as given, as `host run` does (not θ's round trip).
-    const losses = (first = false): { loss: number; val: number } => {
-      theta.set(P);
-      if (first) params.set(setup.params0);
-      else paramsOf(setup, theta, params);
-      return { loss: meanLoss(setup, params, trainIdx, nTrain), val: nVal > 0 ? meanLoss(setup, params, valIdx, nVal) : NaN };
-    };
     const counter = (k: number, which: number): number => Atomics.load(ctrl, (k + 1) * SLOT + which);
     const updatesSoFar = (): number => {
       if (!hogwild) return version;
@@ -269,15 +263,15 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
       for (let k = 0; k < p; k++) s += counter(k, SAMPLES);
       return s;
     };
-    const workerRecords = (epoch: number): void => {
-      for (let k = 0; k < p; k++) {
-        const at = wideBase(k) + SNAP;
-        for (let j = 0; j <= f; j++) wtheta[j] = epoch === 0 ? setup.theta0[j] : wide[at + j];
-        if (epoch === 0) wparams.set(setup.params0);
-        else paramsOf(setup, wtheta, wparams);
-        const shard = setup.shards[k];
-        sink.worker(epoch, k, wparams, f, meanLoss(setup, wparams, shard, shard.length), counter(k, SAMPLES), counter(k, UPDATES));
-      }
+    /** Thread k's θ as it last read it (its snapshot slot). */
+    const local = (k: number): Float32Array => {
+      const at = wideBase(k) + SNAP;
+      for (let j = 0; j <= f; j++) wtheta[j] = wide[at + j];
+      return wtheta;
+    };
+    const record = (epoch: number): string => {
+      theta.set(P);
+      return recorder.record(epoch, theta, lr, updatesSoFar(), epoch === 0 ? 0 : micros(), local, (k: number) => counter(k, SAMPLES), (k: number) => counter(k, UPDATES));
     };
     const measureDrift = (): void => {
       let worst = 0;
@@ -292,8 +286,9 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
     const done = (reason: DoneReason, epoch: number, message: string): ThreadsSummary => {
       const updates = updatesSoFar();
       const ups = trainSeconds > 0 ? Math.round(updates / trainSeconds) : 0;
-      const loss = reason === 'diverged' ? lastGoodLoss : lastLoss;
-      const out = reason === 'diverged' ? lastGood : params;
+      if (reason !== 'diverged') paramsOf(setup, P.slice(), params);
+      const loss = reason === 'diverged' ? recorder.lastGoodLoss : recorder.lastLoss;
+      const out = reason === 'diverged' ? recorder.lastGood : params;
       sink.done(reason, epoch, out, f, loss, message, {
         updates,
         updates_per_s: ups,
@@ -307,16 +302,8 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
     };
 
     // Epoch 0: the starting parameters.
-    const start = losses(true);
-    if (!finite(start.loss) || (nVal > 0 && !finite(start.val))) {
-      lastGood.set(params);
-      return done('diverged', 0, 'the loss at the starting parameters is not a finite float32: scale the data down, use --standardize, or give a smaller --init-w');
-    }
-    const reference = divergenceReference(start.loss, ds.y, trainIdx, nTrain);
-    sink.epoch(0, params, f, start.loss, start.val, lr, 0, 0);
-    workerRecords(0);
-    lastGood.set(params);
-    lastGoodLoss = lastLoss = start.loss;
+    const first = record(0);
+    if (first) return done('diverged', 0, first);
 
     for (let pass = 1; pass <= cfg.epochs; pass++) {
       wide[LR] = lr;
@@ -326,18 +313,9 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
         arrived += p;
         await arrivals(arrived);
         if (!hogwild) {
-          let n = 0;
-          total.fill(0);
-          for (let k = 0; k < p; k++) {
-            const c = wide[wideBase(k) + COUNT];
-            if (c === 0) continue;
-            const at = wideBase(k) + ACC;
-            if (n === 0) for (let j = 0; j <= f; j++) total[j] = wide[at + j];
-            else for (let j = 0; j <= f; j++) total[j] += wide[at + j];
-            n += c;
-          }
-          if (n > 0) {
-            batchGradient(total, f, n, grad);
+          for (let k = 0; k < p; k++) counts[k] = wide[wideBase(k) + COUNT];
+          if (counts.some((c) => c > 0)) {
+            combineSums(sums, counts, f, total, grad);
             for (let j = 0; j < np; j++) {
               const old = P[j];
               P[j] = Math.fround(old - lr * grad[j]);
@@ -355,16 +333,7 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
         return done('diverged', pass, 'the parameters became infinite or NaN in pass ' + pass + lowerRateAdvice(lr));
       }
       measureDrift();
-      const { loss, val } = losses();
-      if (!finite(loss) || (nVal > 0 && !finite(val))) {
-        return done('diverged', pass, 'the ' + (finite(loss) ? 'validation ' : '') + 'loss overflowed float32 in pass ' + pass + lowerRateAdvice(lr));
-      }
-      const previous = lastLoss;
-      sink.epoch(pass, params, f, loss, val, lr, updatesSoFar(), micros());
-      workerRecords(pass);
-      lastGood.set(params);
-      lastGoodLoss = lastLoss = loss;
-      const problem = lossDiverged(loss, previous, reference, pass);
+      const problem = record(pass);
       if (problem) return done('diverged', pass, problem + lowerRateAdvice(lr));
       lr *= par.passDecay;
     }

@@ -19,12 +19,13 @@
 // training samples), and after each one the global parameters are recorded with every worker's own.
 import { ConfigError, type TrainConfig } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
-import { allFinite, divergenceReference, finite, lossDiverged, lowerRateAdvice } from '../divergence.ts';
+import { allFinite, lowerRateAdvice } from '../divergence.ts';
 import { PROTOCOL_VERSION, type DoneReason } from '../protocol.ts';
 import type { Random } from '../random.ts';
 import { newCursor, type Cursor } from './cursor.ts';
 import { parallelSettings, type ParallelConfig } from './options.ts';
 import type { ParallelSink } from './records.ts';
+import { EpochRecorder } from './recorder.ts';
 import { meanLoss, paramsOf, prepare, workerRandom, type ParallelSetup } from './setup.ts';
 
 /** A message between a worker and the server: its kind and what it carries (the algorithm's). */
@@ -201,11 +202,9 @@ export function simulate<S>(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, 
   const counts = { messages: 0, pushes: 0, fetches: 0, updates: 0 };
   const workerSamples = new Array<number>(p).fill(0);
   const workerUpdates = new Array<number>(p).fill(0);
+  const recorder = new EpochRecorder(setup, sink);
   const params = new Float32Array(f + 1);
-  const lastGood = new Float32Array(f + 1);
   let lastLoss = NaN;
-  let lastGoodLoss = NaN;
-  let reference = 0;
 
   const jitter = (k: number): number => (par.jitterUs > 0 ? rngs[k].int(par.jitterUs + 1) : 0);
   const schedule = (t: number, cls: number, k: number, m: Message | null): void => queue.push({ t, cls, k, seq: seq++, m });
@@ -267,55 +266,25 @@ export function simulate<S>(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, 
 
   const state = algorithm.init(ctx);
 
-  /** θ in data units; at epoch 0 the starting parameters as given, as `host run` reports them. */
-  function toData(theta: Float32Array, out: Float32Array): void {
-    if (epoch === 0) out.set(setup.params0);
-    else paramsOf(setup, theta, out);
-  }
-
-  function globalLoss(): { loss: number; val: number } {
-    toData(algorithm.global(state), params);
-    const loss = allFinite(params, f + 1) ? meanLoss(setup, params, setup.trainIdx, N) : NaN;
-    const val = setup.nVal > 0 && finite(loss) ? meanLoss(setup, params, setup.valIdx, setup.nVal) : NaN;
-    return { loss, val };
-  }
-
   function record(): void {
-    const { loss, val } = globalLoss();
-    if (!finite(loss) || (setup.nVal > 0 && !finite(val))) {
-      lastLoss = NaN;
-      diverge('the ' + (finite(loss) ? 'validation ' : '') + 'loss of the global parameters is no longer a finite float32 at epoch-equivalent ' + epoch);
-      return;
-    }
-    sink.epoch(epoch, params, f, loss, val, ctx.lr, version, now);
-    lastGood.set(params);
-    lastGoodLoss = loss;
-    const wp = new Float32Array(f + 1);
-    for (let k = 0; k < p; k++) {
-      toData(algorithm.local(state, k), wp);
-      const shard = setup.shards[k];
-      const wl = allFinite(wp, f + 1) ? meanLoss(setup, wp, shard, shard.length) : NaN;
-      sink.worker(epoch, k, wp, f, wl, workerSamples[k], workerUpdates[k]);
-    }
-    if (epoch === 0) {
-      reference = divergenceReference(loss, setup.y, setup.trainIdx, N);
-    } else {
-      const problem = lossDiverged(loss, lastLoss, reference, epoch);
-      lastLoss = loss;
-      if (problem) {
-        diverge(problem);
-        return;
-      }
-    }
-    lastLoss = loss;
+    const problem = recorder.record(
+      epoch,
+      algorithm.global(state),
+      ctx.lr,
+      version,
+      now,
+      (k) => algorithm.local(state, k),
+      (k) => workerSamples[k],
+      (k) => workerUpdates[k],
+    );
+    if (problem) diverge(problem);
   }
 
+  /** Ends the run as diverged: the last finite parameters, and (past the start) a smaller rate to try. */
   function diverge(what: string): void {
-    params.set(lastGood);
-    lastLoss = lastGoodLoss;
-    let advice = lowerRateAdvice(ctx.lr);
-    if (par.algorithm === 'downpour') advice += " (the replicas' own steps use --local-lr " + par.localLr + ')';
-    if (p > 1) advice += '; staleness shrinks the largest stable step, so fewer workers also help';
+    let advice = epoch === 0 ? '' : lowerRateAdvice(ctx.lr);
+    if (epoch > 0 && par.algorithm === 'downpour') advice += " (the replicas' own steps use --local-lr " + par.localLr + ')';
+    if (epoch > 0 && p > 1) advice += '; staleness shrinks the largest stable step, so fewer workers also help';
     finish('diverged', what + advice);
   }
 
@@ -357,12 +326,14 @@ export function simulate<S>(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, 
       algorithm.computed(ctx, state, e.k);
     }
     if (!finished && !allFinite(algorithm.global(state), setup.np)) {
-      lastLoss = NaN;
       diverge('the global parameters became infinite or NaN at epoch-equivalent ' + (epoch + 1));
     }
   }
   if (!finished) finish('stopped', 'the workers stopped before the epochs were done');
-  if ((reason as DoneReason) !== 'diverged') {
+  if ((reason as DoneReason) === 'diverged') {
+    params.set(recorder.lastGood);
+    lastLoss = recorder.lastGoodLoss;
+  } else {
     paramsOf(setup, algorithm.global(state), params);
     lastLoss = meanLoss(setup, params, setup.trainIdx, N);
   }
