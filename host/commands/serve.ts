@@ -1,11 +1,11 @@
 // `npx host serve`: hold the board for the class. This process becomes the board's hub: every
 // other `npx host` command for that board (train, send, stop, pause, status, monitor, flash) goes
 // through it, and the live page shows every run. It prints one line per run and notice, and keeps
-// each run's records in its own file, until Ctrl-C.
+// each run's records in its own file (a monitor that shows runs, not records), until Ctrl-C.
 import type { Command } from 'commander';
 import { connectBoard } from '../board-session.ts';
 import { RunHistory } from '../monitor/history.ts';
-import { runLog } from '../monitor/run-log.ts';
+import { monitorBoard } from '../monitor/run-monitor.ts';
 import type { MonitorCliOptions } from '../monitor/options.ts';
 import { webSinks } from '../web/sinks.ts';
 
@@ -25,7 +25,7 @@ export function register(program: Command): void {
       try {
         if (web.url) session.serving?.setWeb(web.url);
         process.stderr.write(`serving ${session.path}: other \`npx host\` commands for it go through this process${web.url ? `; page ${web.url}` : ''} (Ctrl-C to quit)\n`);
-        await runLog(session, { dir: opts.runs ?? 'runs', sinks: web.sinks, stream: process.stdout, history });
+        await monitorBoard(session, { dir: opts.runs ?? 'runs', sinks: web.sinks, history, follow: 'all', view: 'runs', log: false, plot: false });
       } finally {
         await web.close();
         await session.close();

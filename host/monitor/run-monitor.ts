@@ -12,6 +12,7 @@ import type { ProtocolRecord, StartRecord, StatusRecord } from '../../shared/pro
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { validationCount } from '../../shared/split.ts';
 import { runInProgress, type BoardSession } from '../board-session.ts';
+import { basename, join } from 'node:path';
 import { isRunRecord, RunFile, defaultRunPath } from './run-file.ts';
 import type { RunHistory } from './history.ts';
 import { createView, type MonitorView } from './view.ts';
@@ -21,8 +22,12 @@ import { isSimPort, reattachAdvice } from '../sim/advice.ts';
 const SILENCE_MS = 3000;
 
 export interface MonitorOptions {
-  /** The run file (the first run's; later runs get -run<N> before the extension); default runs/<time>-<optimizer>-run<N>.ndjson. */
+  /** The run file (the first run's; later runs get -run<N> before the extension); default DIR/<time>-<optimizer>-run<N>.ndjson. */
   out?: string;
+  /** The folder of the default run files (runs/). */
+  dir?: string;
+  /** 'runs': one line per run and notice (host serve), instead of the records. */
+  view?: 'records' | 'runs';
   log: boolean;
   plot: boolean;
   follow: 'one' | 'all';
@@ -51,9 +56,9 @@ export function startFromStatus(st: StatusRecord): StartRecord | null {
   return { type: 'start', protocol: PROTOCOL_VERSION, source: 'board', config: st.config, samples: st.samples, features: st.features, train: st.samples - val, val, run: st.run, attached: true };
 }
 
-function fileFor(out: string | undefined, start: StartRecord | { type: 'walk'; optimizer: string }, run: number | undefined, first: boolean): string {
+function fileFor(out: string | undefined, dir: string | undefined, start: StartRecord | { type: 'walk'; optimizer: string }, run: number | undefined, first: boolean): string {
   const label = start.type === 'start' ? start.config.optimizer : `walk-${start.optimizer}`;
-  if (out === undefined) return defaultRunPath(`${label}-run${run ?? 'x'}`);
+  if (out === undefined) return dir === undefined ? defaultRunPath(`${label}-run${run ?? 'x'}`) : join(dir, basename(defaultRunPath(`${label}-run${run ?? 'x'}`)));
   if (first) return out;
   const dot = out.lastIndexOf('.');
   return dot > out.lastIndexOf('/') ? `${out.slice(0, dot)}-run${run ?? 'x'}${out.slice(dot)}` : `${out}-run${run ?? 'x'}`;
@@ -63,7 +68,7 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
   const { link, path } = session;
   const virtual = isSimPort(path); // asked now: a virtual Pico that stops leaves the registry first
   const stream = opts.stream ?? process.stdout;
-  const view: MonitorView = createView({ log: opts.log, plot: opts.plot, stream, title: `pico-trainer monitor · ${path}${opts.subtitle ? ` · ${opts.subtitle}` : ''}` });
+  const view: MonitorView = createView({ mode: opts.view, log: opts.log, plot: opts.plot, stream, title: `pico-trainer monitor · ${path}${opts.subtitle ? ` · ${opts.subtitle}` : ''}` });
   let finish: (r: Omit<MonitorResult, 'records' | 'files'>) => void = () => undefined;
   const finished = new Promise<Omit<MonitorResult, 'records' | 'files'>>((resolve) => (finish = resolve));
   let stopping = false;
@@ -77,10 +82,11 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
 
   const open = (r: StartRecord | { type: 'walk'; optimizer: string } & ProtocolRecord, run: number | undefined): void => {
     file?.close();
-    file = new RunFile(fileFor(opts.out, r as StartRecord, run, files.length === 0), { unique: true });
+    file = new RunFile(fileFor(opts.out, opts.dir, r as StartRecord, run, files.length === 0), { unique: true });
     current = run;
     files.push(file.path);
     take(r as ProtocolRecord);
+    if (opts.view === 'runs') view.message(`records → ${file.path}`);
   };
   const take = (r: ProtocolRecord): void => {
     if ((r.type === 'start' || r.type === 'walk') && file) opts.history?.opened(r, file.path);
@@ -100,7 +106,12 @@ export async function monitorBoard(session: BoardSession, opts: MonitorOptions):
       // The reboot goes on record in the run it cut short.
       if (file !== null) (file as RunFile).append(r);
       view.message(`the board restarted (reset or power loss): its run is gone. ${records} records are in ${files.join(', ') || 'no file'}; start again with \`npx host train\``);
-      finish({ exitCode: 1, reason: 'reset' });
+      opts.history?.lost();
+      (file as RunFile | null)?.close();
+      file = null;
+      running = false;
+      // Following every run, the monitor waits for the next one; following one, it is over.
+      if (opts.follow === 'one') finish({ exitCode: 1, reason: 'reset' });
       return;
     }
     if (r.type === 'start' || r.type === 'walk') {

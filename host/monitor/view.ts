@@ -1,6 +1,7 @@
 // What `host monitor` shows while records arrive. On a terminal: a live plot of the loss per epoch
 // (optionally log-scale) and of w, redrawn at most ten times a second, with the latest numbers
-// above it. Elsewhere (a pipe, a CI log, --no-plot): one text line per record.
+// above it. Elsewhere (a pipe, a CI log, --no-plot): one text line per record. For `host serve`,
+// which watches a whole lesson: one timestamped line per run started or ended and per notice.
 import asciichart from 'asciichart';
 import { formatF32, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
 import { RecordFormatter } from '../format.ts';
@@ -17,10 +18,29 @@ export interface ViewOptions {
   plot: boolean;
   stream: NodeJS.WriteStream;
   title: string;
+  /** 'runs': a line per run and notice only. */
+  mode?: 'records' | 'runs';
 }
 
 export function createView(opts: ViewOptions): MonitorView {
+  if (opts.mode === 'runs') return new RunLines(opts.stream);
   return opts.plot && opts.stream.isTTY ? new LivePlot(opts) : new TextLines(opts.stream);
+}
+
+class RunLines implements MonitorView {
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+  private say(text: string): void {
+    this.stream.write(`${new Date().toLocaleTimeString('en-GB')}  ${text}\n`);
+  }
+  update(r: ProtocolRecord): void {
+    if (r.type === 'start') this.say(`run ${r.run ?? '?'} started: ${r.config.optimizer}, lr ${formatF32(r.config.lr)}, ${r.config.epochs} epochs${r.attached ? ' (joined under way)' : ''}`);
+    else if (r.type === 'walk') this.say(`walk started: ${r.fn}, ${r.optimizer}`);
+    else if (r.type === 'done') this.say(`run ended at epoch ${r.epoch} (${r.reason}${r.loss !== null ? `, loss ${formatF32(r.loss)}` : ''})`);
+  }
+  message(text: string): void {
+    this.say(text);
+  }
+  close(): void {}
 }
 
 class TextLines implements MonitorView {
