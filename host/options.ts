@@ -197,7 +197,8 @@ function refuseMisleading(c: TrainConfig, given: Record<string, unknown>): void 
 interface Readers {
   optimizers?: readonly OptimizerName[];
   schedules?: readonly ScheduleName[];
-  needs?: { on: (c: TrainConfig) => boolean; off: (c: TrainConfig) => string };
+  /** The setting this one needs (`key`), whether it is on, and what to say when it is not. */
+  needs?: { key: keyof TrainConfig; on: (c: TrainConfig) => boolean; off: (c: TrainConfig) => string };
 }
 
 const SGD_RULES: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov'];
@@ -205,7 +206,7 @@ const ADAM_RULES: readonly OptimizerName[] = ['adam', 'adamw'];
 
 export const OPTION_READERS: Partial<Record<keyof TrainConfig, Readers>> = {
   momentum: { optimizers: [...SGD_RULES, 'rmsprop'] },
-  dampening: { optimizers: SGD_RULES, needs: { on: (c) => c.momentum > 0, off: () => 'without momentum: give --momentum 0.9, say (or --optimizer momentum)' } },
+  dampening: { optimizers: SGD_RULES, needs: { key: 'momentum', on: (c) => c.momentum > 0, off: () => 'without momentum: give --momentum 0.9, say (or --optimizer momentum)' } },
   nesterov: { optimizers: SGD_RULES },
   lrDecay: { optimizers: ['adagrad'] },
   initialAccumulator: { optimizers: ['adagrad'] },
@@ -221,13 +222,14 @@ export const OPTION_READERS: Partial<Record<keyof TrainConfig, Readers>> = {
   decay: { schedules: ['inverse'] },
   tMax: { schedules: ['cosine'] },
   etaMin: { schedules: ['cosine'] },
-  initB: { needs: { on: (c) => c.bias, off: () => 'with --no-bias: the model has no b; leave one of them out' } },
-  noiseGamma: { needs: { on: (c) => c.noiseEta > 0, off: () => 'without --noise-eta: gradient noise is off; give --noise-eta 0.01, say' } },
-  curriculumEpochs: { needs: { on: (c) => c.curriculum, off: () => 'without --curriculum: add --curriculum' } },
+  initB: { needs: { key: 'bias', on: (c) => c.bias, off: () => 'with --no-bias: the model has no b; leave one of them out' } },
+  noiseGamma: { needs: { key: 'noiseEta', on: (c) => c.noiseEta > 0, off: () => 'without --noise-eta: gradient noise is off; give --noise-eta 0.01, say' } },
+  curriculumEpochs: { needs: { key: 'curriculum', on: (c) => c.curriculum, off: () => 'without --curriculum: add --curriculum' } },
   // Without a validation split, early stopping watches the training loss: --patience works alone.
-  minDelta: { needs: { on: (c) => c.patience > 0, off: () => 'without --patience: early stopping is off; give --patience 10, say' } },
+  minDelta: { needs: { key: 'patience', on: (c) => c.patience > 0, off: () => 'without --patience: early stopping is off; give --patience 10, say' } },
   patience: {
     needs: {
+      key: 'epochs',
       on: (c) => c.patience === 0 || c.patience <= c.epochs,
       off: (c) => `with --epochs ${c.epochs}: the run ends before ${c.patience} epochs without improvement can pass; give a smaller --patience or more --epochs`,
     },

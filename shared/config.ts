@@ -26,6 +26,12 @@ export interface OptimizerOptions {
   amsgrad: boolean;
 }
 
+/** The keys of OptimizerOptions: an optimizer's hyper-parameters (every other setting shapes the run). */
+export const HYPER_PARAMETERS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'lrDecay', 'initialAccumulator', 'rho', 'alpha', 'centered', 'beta1', 'beta2', 'eps', 'amsgrad'] as const;
+// Every key of OptimizerOptions is listed (a new one fails to compile here until it is).
+const everyHyperParameter: Exclude<keyof OptimizerOptions, (typeof HYPER_PARAMETERS)[number]> extends never ? true : never = true;
+void everyHyperParameter;
+
 export interface TrainConfig extends OptimizerOptions {
   optimizer: OptimizerName;
   /** 0 = full batch, 1 = per-sample SGD, N = mini-batches of N. */

@@ -3,7 +3,7 @@
 // validates it (the same messages), options as `host train` resolves them (torch's defaults, the
 // same errors and warnings), a comparison as `host compare` parses it; and a run that a request
 // ends is named in one line, as the commands do.
-import { defaultConfig, OPTIMIZERS, type TrainConfig } from '../../shared/config.ts';
+import { defaultConfig, HYPER_PARAMETERS, OPTIMIZERS, SCHEDULES, type TrainConfig } from '../../shared/config.ts';
 import type { ProtocolRecord, StatusRecord } from '../../shared/protocol.ts';
 import { datasetCrc } from '../../shared/wire.ts';
 import { announceEnd, boardCapacity, type BoardSession } from '../board-session.ts';
@@ -11,16 +11,11 @@ import { parseOptimizerList, resolveComparison } from '../compare-options.ts';
 import { parseCsvText } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import type { HistoryEntry, RunHistory } from '../monitor/history.ts';
-import { configFromOptions, TRAIN_OPTIONS } from '../options.ts';
+import { configFromOptions, OPTION_READERS, TRAIN_OPTIONS } from '../options.ts';
+import type { FormOption } from './client/console-form.ts';
 
 /** One option of the form: its config key, flag, kind and help, as `host train --help` has them. */
-export interface FormOption {
-  key: string;
-  flag: string;
-  kind: string;
-  help: string;
-  choices?: readonly string[];
-}
+export type { FormOption } from './client/console-form.ts';
 
 export interface ConsoleInfo {
   port: string;
@@ -43,7 +38,21 @@ export interface ConsoleApi {
   file(id: number): string | null;
 }
 
-const CHOICES: Record<string, readonly string[]> = { optimizer: OPTIMIZERS, schedule: ['constant', 'step', 'exponential', 'inverse', 'cosine'] };
+const CHOICES: Record<string, readonly string[]> = { optimizer: OPTIMIZERS, schedule: SCHEDULES };
+
+/** The form's options, as `host train` declares them, with who reads each (OPTION_READERS): the page keeps no table of its own. */
+export function formOptions(): FormOption[] {
+  return TRAIN_OPTIONS.map((s) => {
+    const r = OPTION_READERS[s.key];
+    const o: FormOption = { key: s.key, flag: s.flags.split(' ')[0], kind: s.kind, help: s.help };
+    if (CHOICES[s.key]) o.choices = CHOICES[s.key];
+    if (r?.optimizers) o.optimizers = r.optimizers;
+    if (r?.schedules) o.schedules = r.schedules;
+    if (r?.needs) o.needs = r.needs.key;
+    if ((HYPER_PARAMETERS as readonly string[]).includes(s.key)) o.hyper = true;
+    return o;
+  });
+}
 
 export function createConsole(session: BoardSession, history: RunHistory): ConsoleApi {
   const { link } = session;
@@ -97,8 +106,7 @@ export function createConsole(session: BoardSession, history: RunHistory): Conso
     async info() {
       const defaults: Record<string, TrainConfig> = {};
       for (const o of OPTIMIZERS) defaults[o] = defaultConfig(o);
-      const options = TRAIN_OPTIONS.map((s) => ({ key: s.key, flag: s.flags.split(' ')[0], kind: s.kind, help: s.help, ...(CHOICES[s.key] ? { choices: CHOICES[s.key] } : {}) }));
-      return { port: session.path, status: await link.status(), defaults, options };
+      return { port: session.path, status: await link.status(), defaults, options: formOptions() };
     },
 
     async upload(fileName, text) {

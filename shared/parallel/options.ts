@@ -3,7 +3,7 @@
 // and later the boards). Each option belongs to the algorithms listed in OWNERS: giving it to
 // another is an error, not a silent no-op, so that a teacher never compares two runs that differ
 // only in an option one of them ignored.
-import { ConfigError, OPTIMIZERS, optionName, type OptimizerName, type TrainConfig } from '../config.ts';
+import { ConfigError, HYPER_PARAMETERS, OPTIMIZERS, optionName, type OptimizerName, type TrainConfig } from '../config.ts';
 
 export const ALGORITHMS = ['sync', 'downpour', 'hogwild', 'adarevision', 'easgd'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -97,7 +97,7 @@ const OWNERS: Partial<Record<keyof ParallelConfig, readonly Algorithm[]>> = {
 /** Training options that a parallel run takes (the rest of TrainConfig: refused). */
 export const PARALLEL_TRAIN_KEYS: readonly (keyof TrainConfig)[] = ['lr', 'epochs', 'batch', 'shuffle', 'seed', 'bias', 'initW', 'initB', 'standardize', 'valSplit'];
 /** Options of the server's optimizer (sync, downpour); `momentum` is also EAMSGD's δ. */
-export const SERVER_KEYS: readonly (keyof TrainConfig)[] = ['momentum', 'dampening', 'nesterov', 'weightDecay', 'lrDecay', 'initialAccumulator', 'rho', 'alpha', 'centered', 'beta1', 'beta2', 'eps', 'amsgrad'];
+export const SERVER_KEYS: readonly (keyof TrainConfig)[] = HYPER_PARAMETERS.filter((k) => k !== 'lr');
 
 const RANGES: Partial<Record<keyof ParallelConfig, [number, number, boolean]>> = {
   // [min, max, whole number]

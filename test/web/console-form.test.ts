@@ -3,12 +3,14 @@
 // `host compare --optimizers` spells it. Checked against the commands' own option handling.
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, OPTIMIZERS, type TrainConfig } from '../../shared/config.ts';
-import { OPTION_READERS, TRAIN_OPTIONS, configWithWarnings } from '../../host/options.ts';
+import { OPTION_READERS, configWithWarnings } from '../../host/options.ts';
+import { formOptions } from '../../host/web/console.ts';
 import { applies, defaultValue, differs, fieldLabel, optimizerList, optimizerReads, runState, sharedRunOptions, trainOptions, type FieldValue, type FormOption } from '../../host/web/client/console-form.ts';
 
 const defaults: Record<string, TrainConfig> = Object.fromEntries(OPTIMIZERS.map((o) => [o, defaultConfig(o)]));
 // As GET /api/console lists them (host/web/console.ts).
-const options: FormOption[] = TRAIN_OPTIONS.map((s) => ({ key: s.key, flag: s.flags.split(' ')[0], kind: s.kind, help: s.help }));
+const options: FormOption[] = formOptions();
+const opt = (key: string): FormOption => options.find((o) => o.key === key) as FormOption;
 
 /** The form as it opens for `optimizer`: every field at that optimizer's default. */
 function form(optimizer: string, changes: Record<string, FieldValue> = {}): Record<string, FieldValue> {
@@ -22,10 +24,10 @@ describe('the console form', () => {
     for (const o of OPTIMIZERS) {
       for (const [key, r] of Object.entries(OPTION_READERS)) {
         if (!r.optimizers) continue;
-        expect(optimizerReads(o, key), `${o} ${key}`).toBe(r.optimizers.includes(o));
+        expect(optimizerReads(opt(key), o), `${o} ${key}`).toBe(r.optimizers.includes(o));
       }
-      expect(optimizerReads(o, 'lr')).toBe(true);
-      expect(optimizerReads(o, 'weightDecay')).toBe(true);
+      expect(optimizerReads(opt('lr'), o)).toBe(true);
+      expect(optimizerReads(opt('weightDecay'), o)).toBe(true);
     }
   });
 
@@ -53,13 +55,13 @@ describe('the console form', () => {
     // Values left from another optimizer or schedule: not in view, not sent.
     const v = form('adam', { momentum: '0.9', rho: '0.5', stepSize: '5', curriculumEpochs: '10', noiseGamma: '0.7', minDelta: '0.1' });
     expect(trainOptions(options, v, defaults)).toEqual({ optimizer: 'adam' });
-    expect(applies('stepSize', { ...v, schedule: 'step' }, defaults.adam)).toBe(true);
-    expect(applies('gamma', { ...v, schedule: 'exponential' }, defaults.adam)).toBe(true);
-    expect(applies('tMax', { ...v, schedule: 'step' }, defaults.adam)).toBe(false);
-    expect(applies('dampening', form('sgd'), defaults.sgd)).toBe(false);
-    expect(applies('dampening', form('sgd', { momentum: '0.9' }), defaults.sgd)).toBe(true);
-    expect(applies('initB', form('sgd', { bias: false }), defaults.sgd)).toBe(false);
-    expect(applies('curriculumEpochs', form('sgd', { curriculum: true }), defaults.sgd)).toBe(true);
+    expect(applies(opt('stepSize'), { ...v, schedule: 'step' }, defaults.adam)).toBe(true);
+    expect(applies(opt('gamma'), { ...v, schedule: 'exponential' }, defaults.adam)).toBe(true);
+    expect(applies(opt('tMax'), { ...v, schedule: 'step' }, defaults.adam)).toBe(false);
+    expect(applies(opt('dampening'), form('sgd'), defaults.sgd)).toBe(false);
+    expect(applies(opt('dampening'), form('sgd', { momentum: '0.9' }), defaults.sgd)).toBe(true);
+    expect(applies(opt('initB'), form('sgd', { bias: false }), defaults.sgd)).toBe(false);
+    expect(applies(opt('curriculumEpochs'), form('sgd', { curriculum: true }), defaults.sgd)).toBe(true);
     const sent = trainOptions(options, form('sgd', { schedule: 'step', stepSize: '5', momentum: '0.9', dampening: '0.1' }), defaults);
     expect(sent).toEqual({ optimizer: 'sgd', schedule: 'step', stepSize: '5', momentum: '0.9', dampening: '0.1' });
     expect(configWithWarnings(sent, 1).warnings).toEqual([]);

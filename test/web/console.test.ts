@@ -14,10 +14,9 @@ import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, OPTIMIZERS } from '../../shared/config.ts';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
-import { TRAIN_OPTIONS } from '../../host/options.ts';
 import type { HistoryEntry } from '../../host/monitor/history.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
-import type { ConsoleApi } from '../../host/web/console.ts';
+import { formOptions, type ConsoleApi } from '../../host/web/console.ts';
 import { startDashboard, type Dashboard } from '../../host/web/server.ts';
 import { host, ROOT } from '../e2e/cli.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -83,7 +82,7 @@ function standIn(): ConsoleApi & { trained: Record<string, string | boolean>[] }
     trained,
     async info() {
       const defaults = Object.fromEntries(OPTIMIZERS.map((o) => [o, defaultConfig(o)]));
-      const options = TRAIN_OPTIONS.map((s) => ({ key: s.key, flag: s.flags.split(' ')[0], kind: s.kind, help: s.help, ...(s.key === 'optimizer' ? { choices: OPTIMIZERS } : s.key === 'schedule' ? { choices: ['constant', 'step', 'exponential', 'inverse', 'cosine'] } : {}) }));
+      const options = formOptions();
       return { port: '/dev/pts/99', status: { type: 'status', state: 'training', epoch: 7, samples: 40, features: 2, heap: { total: 1, used: 1 } }, defaults, options };
     },
     async upload() {

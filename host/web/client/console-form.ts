@@ -1,70 +1,37 @@
 // What the console's forms send, apart from the page's DOM so that tests can import it: which
-// options an optimizer reads (as host/options.ts's OPTION_READERS says), which fields are in view,
+// fields are in view (from who reads each option, as the server lists it),
 // and the options that differ from torch's defaults (only those go to the server, which fills in
 // the rest itself, as `host train` does for options not typed).
 
 import type { TrainConfig } from '../../../shared/config.ts';
 
-/** One option of the form, as GET /api/console lists it (host/web/console.ts's FormOption). */
+/**
+ * One option of the form, as GET /api/console lists it (host/web/console.ts's formOptions): with
+ * who reads it, from host/options.ts's OPTION_READERS, so that the page keeps no table of its own.
+ */
 export interface FormOption {
   key: string;
   flag: string;
   kind: string;
   help: string;
   choices?: readonly string[];
+  /** The optimizers that read it, the schedules that read it, the setting it needs on (absent: no condition). */
+  optimizers?: readonly string[];
+  schedules?: readonly string[];
+  needs?: string;
+  /** An optimizer's hyper-parameter (not shared by the runs of a comparison). */
+  hyper?: boolean;
 }
 
 /** A field's value as the command line gives it: text, or a switch. */
 export type FieldValue = string | boolean;
 
-/** The optimizers' hyper-parameters; every other option shapes the run itself (and a comparison shares it). */
-export const OPTIMIZER_KEYS: ReadonlySet<string> = new Set(['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'lrDecay', 'initialAccumulator', 'rho', 'alpha', 'centered', 'beta1', 'beta2', 'eps', 'amsgrad']);
-
-const SGD_RULES = ['sgd', 'momentum', 'nesterov'];
-const ADAM_RULES = ['adam', 'adamw'];
-
-/** The optimizers that read a hyper-parameter (lr and weight decay: all of them). */
-const READERS: Record<string, readonly string[]> = {
-  momentum: [...SGD_RULES, 'rmsprop'],
-  dampening: SGD_RULES,
-  nesterov: SGD_RULES,
-  lrDecay: ['adagrad'],
-  initialAccumulator: ['adagrad'],
-  rho: ['adadelta'],
-  alpha: ['rmsprop'],
-  centered: ['rmsprop'],
-  beta1: ADAM_RULES,
-  beta2: ADAM_RULES,
-  amsgrad: ADAM_RULES,
-  // SGD has no denominator: only the adaptive rules read eps.
-  eps: ['adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw'],
-};
-
-/** The schedules that read a schedule option. */
-const SCHEDULE_READERS: Record<string, readonly string[]> = {
-  stepSize: ['step'],
-  gamma: ['step', 'exponential'],
-  decay: ['inverse'],
-  tMax: ['cosine'],
-  etaMin: ['cosine'],
-};
-
-/** Options that do something only when another is on (or not zero). */
-const NEEDS: Record<string, string> = {
-  dampening: 'momentum',
-  initB: 'bias',
-  noiseGamma: 'noiseEta',
-  curriculumEpochs: 'curriculum',
-  minDelta: 'patience',
-};
-
 /** In view without opening "More options": the options a lesson changes. */
 export const COMMON_KEYS: readonly string[] = ['lr', 'momentum', 'nesterov', 'alpha', 'rho', 'beta1', 'beta2', 'epochs', 'batch', 'valSplit', 'shuffle', 'standardize'];
 
-/** Whether optimizer `optimizer` reads hyper-parameter `key` (run options: always). */
-export function optimizerReads(optimizer: string, key: string): boolean {
-  const r = READERS[key];
-  return !r || r.includes(optimizer);
+/** Whether optimizer `optimizer` reads option `o` (run options: always). */
+export function optimizerReads(o: FormOption | undefined, optimizer: string): boolean {
+  return !o || !o.optimizers || o.optimizers.includes(optimizer);
 }
 
 /** A field's value as a number, or null when it is empty or not a number. */
@@ -79,13 +46,12 @@ function numeric(v: FieldValue | undefined): number | null {
  * Whether the field for `key` is in view (and sent) with the values the form holds now: the
  * optimizer reads it, the schedule reads it, and the option it needs is on.
  */
-export function applies(key: string, values: Record<string, FieldValue>, defaults: TrainConfig): boolean {
-  if (key === 'optimizer') return false;
+export function applies(o: FormOption, values: Record<string, FieldValue>, defaults: TrainConfig): boolean {
+  if (o.key === 'optimizer') return false;
   const optimizer = String(values.optimizer ?? defaults.optimizer);
-  if (!optimizerReads(optimizer, key)) return false;
-  const schedules = SCHEDULE_READERS[key];
-  if (schedules && !schedules.includes(String(values.schedule ?? defaults.schedule))) return false;
-  const need = NEEDS[key];
+  if (!optimizerReads(o, optimizer)) return false;
+  if (o.schedules && !o.schedules.includes(String(values.schedule ?? defaults.schedule))) return false;
+  const need = o.needs;
   if (need) {
     const v = values[need] ?? defaultValue(need, defaults);
     const n = numeric(v);
@@ -127,7 +93,7 @@ export function trainOptions(options: readonly FormOption[], values: Record<stri
   const out: Record<string, FieldValue> = { optimizer };
   for (const o of options) {
     const v = values[o.key];
-    if (o.key === 'optimizer' || v === undefined || !applies(o.key, values, d)) continue;
+    if (o.key === 'optimizer' || v === undefined || !applies(o, values, d)) continue;
     if (differs(o.key, v, d)) out[o.key] = typeof v === 'string' ? v.trim() : v;
   }
   return out;
@@ -139,7 +105,7 @@ export function sharedRunOptions(options: readonly FormOption[], values: Record<
   const out: Record<string, FieldValue> = {};
   for (const o of options) {
     const v = values[o.key];
-    if (o.key === 'optimizer' || OPTIMIZER_KEYS.has(o.key) || v === undefined || !applies(o.key, values, d)) continue;
+    if (o.key === 'optimizer' || o.hyper || v === undefined || !applies(o, values, d)) continue;
     if (differs(o.key, v, d)) out[o.key] = typeof v === 'string' ? v.trim() : v;
   }
   return out;

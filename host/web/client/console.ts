@@ -105,7 +105,10 @@ function setValue(f: Field, v: FieldValue): void {
 function refreshVisibility(): void {
   const v = values();
   const d = defaultsNow();
-  for (const [key, f] of fields) f.box.classList.toggle('hidden', !applies(key, v, d));
+  for (const [key, f] of fields) {
+    const o = info?.options.find((x) => x.key === key);
+    f.box.classList.toggle('hidden', !o || !applies(o, v, d));
+  }
   updateCompareNote();
 }
 
