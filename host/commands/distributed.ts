@@ -11,6 +11,11 @@ import { defaultFormat, FORMATS, RecordFormatter, type OutputFormat } from '../f
 import { addParallelOptions, resolveParallelRun } from '../parallel/cli-options.ts';
 import { GENERATORS, parallelData, runParallel } from '../parallel/run.ts';
 import { openRunFile } from '../run-file.ts';
+import { connectBoard, type BoardSession } from '../board-session.ts';
+import { collectPorts } from '../compare-common.ts';
+import { boardFile } from '../distributed/boards.ts';
+import { listPorts } from '../link/port.ts';
+import { defaultRunPath } from '../monitor/run-file.ts';
 import { autoFigure } from '../plot/figures.ts';
 import { RunCollector } from '../plot/runs.ts';
 import { writeFigure } from '../plot/files.ts';
@@ -26,7 +31,25 @@ interface DistributedOptions extends Record<string, unknown> {
   out?: string;
   figure?: string;
   workers?: string;
+  port?: string[];
+  boards?: string;
+  round?: string;
 }
+
+/** The boards of a board run: --port (repeated) or --boards all; none for a simulated run. */
+async function boardPorts(o: DistributedOptions): Promise<string[]> {
+  if (o.boards !== undefined) {
+    if (o.boards !== 'all') throw new UserError(`--boards ${o.boards}: say --boards all (every Pico and virtual Pico found), or name them with --port`);
+    if (o.port) throw new UserError('--boards all: leave out --port (or name the boards with --port alone)');
+    const found = (await listPorts()).filter((p) => p.pico || p.sim).map((p) => p.path);
+    if (found.length === 0) throw new UserError('--boards all: no Pico and no virtual Pico found (`npx host ports` lists the ports; `npx host sim` starts a virtual Pico)');
+    return found;
+  }
+  return o.port ?? [];
+}
+
+/** Options of the simulated cluster, which mean nothing with real boards. */
+const SIMULATOR_ONLY = ['computeUs', 'latencyUs', 'jitterUs', 'serviceUs', 'rmwUs'];
 
 function threadCount(o: DistributedOptions): number | undefined {
   if (o.threads === undefined) {
@@ -58,17 +81,42 @@ export function register(program: Command): void {
     .option('--cas', 'threads, hogwild: atomic adds by compare-and-swap (the paper\'s model) instead of plain stores')
     .addOption(new Option('--format <format>', 'output: text, ndjson (records), csv (default: text on a terminal, ndjson when piped)').choices(FORMATS))
     .option('--out <run.ndjson>', 'also write the records to this run file')
-    .option('--figure <file>', 'draw the run (global loss over the workers\', staleness) to FILE.svg or .png');
+    .option('--figure <file>', 'draw the run (global loss over the workers\', staleness) to FILE.svg or .png')
+    .option('-p, --port <path>', 'a board as a worker (repeat for each board): the boards train, this computer is the server', collectPorts)
+    .option('--boards <all>', 'every Pico and virtual Pico found as the workers')
+    .option('--round <epochs>', 'boards: local epochs a board trains between two exchanges with the server (default 1)');
   addParallelOptions(cmd);
   cmd.action(async (o: DistributedOptions) => {
     const algorithm = o.algorithm as string;
     const threads = threadCount(o);
     if (o.figure !== undefined && !/\.(svg|png)$/i.test(o.figure)) throw new UserError(`--figure ${o.figure}: give a file name ending in .svg or .png`);
     const { data, name } = parallelData(o);
-    const { config, parallel } = resolveParallelRun(threads === undefined ? o : { ...o, workers: String(threads) }, algorithm, data.features, data.rows);
+    const ports = await boardPorts(o);
+    if (ports.length > 0) {
+      if (threads !== undefined) throw new UserError('--threads: leave it out with boards: the boards are the workers');
+      const given = SIMULATOR_ONLY.find((k) => o[k] !== undefined);
+      if (given) throw new UserError(`--${given.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: a setting of the simulated cluster; with boards the real ones count`);
+      if (o.workers !== undefined && Number(o.workers) !== ports.length) throw new UserError(`--workers ${o.workers}: with boards there is one worker per board (${ports.length} here); leave --workers out`);
+    } else if (o.round !== undefined) {
+      throw new UserError('--round: goes with boards (--port or --boards all)');
+    }
+    const round = o.round === undefined ? 1 : Number(o.round);
+    if (!Number.isInteger(round) || round < 1 || round > 1e6) throw new UserError(`--round ${o.round}: give a whole number of epochs from 1`);
+    const workers = threads !== undefined ? String(threads) : ports.length > 0 ? String(ports.length) : o.workers;
+    const { config, parallel } = resolveParallelRun({ ...o, workers }, algorithm, data.features, data.rows);
+    const out = o.out ?? (ports.length > 0 ? defaultRunPath(`distributed-${algorithm}`) : undefined);
+    // Boards are opened only once everything else is checked; each becomes its own hub, so that a
+    // monitor can still watch one of them.
+    const sessions: BoardSession[] = [];
+    try {
+      for (const port of ports) sessions.push(await connectBoard({ port, hub: 'host distributed' }));
+    } catch (err) {
+      await Promise.all(sessions.map((s) => s.close()));
+      throw err;
+    }
     const format = o.format ?? defaultFormat(process.stdout);
     const formatter = new RecordFormatter(format);
-    const fd = o.out === undefined ? -1 : openRunFile(o.out);
+    const fd = out === undefined ? -1 : openRunFile(out);
     // The figure's runs are collected as records arrive: a run of millions of updates keeps only counts.
     const collector = new RunCollector(basename(name));
     let done: DoneRecord | null = null;
@@ -79,7 +127,8 @@ export function register(program: Command): void {
     };
     let result;
     try {
-      result = await runParallel({ data, config, parallel, threads, cas: o.cas }, (line) => {
+      const boards = sessions.length > 0 ? { sessions, round, out: out as string, say: (t: string) => process.stderr.write(`${t}\n`) } : undefined;
+      result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');
         const r = parseRecord(line);
         if (r !== null && o.figure !== undefined) collector.add(r);
@@ -91,7 +140,9 @@ export function register(program: Command): void {
     } finally {
       flush();
       if (fd >= 0) closeSync(fd);
+      await Promise.all(sessions.map((s) => s.close()));
     }
+    if (sessions.length > 0) process.stderr.write(`server records in ${out}; each board's own beside it (${basename(boardFile(out as string, 0))}, …)\n`);
     if (threads !== undefined && result.updatesPerSecond !== undefined) {
       process.stderr.write(`${threads} thread${threads === 1 ? '' : 's'}: ${Math.round(result.updatesPerSecond).toLocaleString('en-US')} updates/s\n`);
     }

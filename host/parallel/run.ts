@@ -10,6 +10,7 @@ import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { generateDataset } from '../../shared/parallel/generate.ts';
 import { parseDecimal, quoteCell, readDataset, type CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
+import type { BoardSession } from '../board-session.ts';
 
 export interface ParallelRun {
   data: CsvDataset;
@@ -19,6 +20,8 @@ export interface ParallelRun {
   threads?: number;
   /** Threads: the paper's atomic add (a compare-and-swap loop) instead of plain stores. */
   cas?: boolean;
+  /** Real boards as the workers (one per session), each training `round` epochs between exchanges. */
+  boards?: { sessions: BoardSession[]; round: number; out: string; say(text: string): void };
 }
 
 export interface ParallelResult {
@@ -34,6 +37,11 @@ export async function runParallel(run: ParallelRun, out: (line: string) => void)
   const ds = datasetFromPacked(run.data.packed, run.data.features);
   const sink = textParallelRecords(out);
   const t0 = process.hrtime.bigint();
+  if (run.boards !== undefined) {
+    const { runOnBoardsAsWorkers } = await import('../distributed/boards.ts');
+    await runOnBoardsAsWorkers({ ...run.boards, data: run.data, config: run.config, parallel: run.parallel }, sink);
+    return { work: 0, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
   if (run.threads !== undefined) {
     const { runThreads } = await import('./threads.ts');
     const r = await runThreads(ds, run.config, run.parallel, run.threads, sink, { cas: run.cas === true });

@@ -1,0 +1,241 @@
+// Boards as workers, with this computer as the parameter server (a first form: each board trains
+// rounds). The host deals the training data into shards (shared/parallel/setup.ts, as the
+// simulated cluster does), sends each board its shard with the acknowledged upload, and then, for
+// every board on its own, runs rounds: the board trains `round` epochs of SGD on its shard from the
+// parameters it was given (an ordinary run of its firmware: config with --init-w/--init-b, start,
+// its records to its own file), and the parameters it ends with are its push. The server applies
+// the push with the same rules as the simulated cluster and answers with the parameters the board
+// starts its next round from. No board waits for another, except in `sync`.
+//   downpour  push: the replica's progress Δ = θ_start − θ_end, i.e. its accrued gradient A = Δ/α
+//             (α: its local lr); server: θ ← rule(θ, A) (server-optimizer.ts); answer: θ
+//   easgd     push: its x; server: d = α(x − x̃), x̃ ← x̃ + d (easgd.ts); answer: x − d
+//   sync      a round is one full-batch step on each shard (g_k = (θ − θ_k)/lr); at the barrier the
+//             server combines them weighted by shard size (sync.ts) and applies its rule; answer: θ
+// Every applied push is an update record (its staleness: the updates applied since the board's
+// round began), and every N sample-updates over all boards an epoch record of the global
+// parameters with each board's own (EpochRecorder), as on the simulated cluster.
+// A board's firmware restarts its run each round (its optimizer state and the loss pass of epoch 0
+// with it): the firmware's own worker role, which pushes while it trains, is still to come.
+import { basename, dirname, extname, join } from 'node:path';
+import type { TrainConfig } from '../../shared/config.ts';
+import { datasetFromPacked } from '../../shared/dataset.ts';
+import { centerAdd, elasticMove } from '../../shared/parallel/easgd.ts';
+import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
+import type { ParallelSink } from '../../shared/parallel/records.ts';
+import { EpochRecorder } from '../../shared/parallel/recorder.ts';
+import { serverRule } from '../../shared/parallel/server-optimizer.ts';
+import { meanLoss, prepare } from '../../shared/parallel/setup.ts';
+import { combineSums } from '../../shared/parallel/sync.ts';
+import { PROTOCOL_VERSION, type DoneRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import type { BoardSession } from '../board-session.ts';
+import type { CsvDataset } from '../csv.ts';
+import { UserError } from '../errors.ts';
+import { runOnBoard } from '../jobs.ts';
+import { uploadToBoard } from '../upload.ts';
+
+export interface BoardRun {
+  sessions: BoardSession[];
+  data: CsvDataset;
+  config: TrainConfig;
+  parallel: ParallelConfig;
+  /** Local epochs a board trains between two exchanges with the server. */
+  round: number;
+  /** The server's run file: each board's records go beside it, one file per board. */
+  out: string;
+  /** One line for the person watching (a board lost, the end). */
+  say(text: string): void;
+}
+
+export const BOARD_ALGORITHMS = ['downpour', 'easgd', 'sync'] as const;
+
+/** The file of board k's own records, beside the server's: run.ndjson → run-board1.ndjson. */
+export function boardFile(out: string, k: number): string {
+  const ext = extname(out);
+  return join(dirname(out), `${basename(out, ext)}-board${k + 1}${ext || '.ndjson'}`);
+}
+
+/** Parameters (w…, b) of a board's done record. */
+function paramsOfDone(d: DoneRecord, f: number): Float32Array {
+  const p = new Float32Array(f + 1);
+  for (let j = 0; j < f; j++) p[j] = d.w[j];
+  p[f] = d.b;
+  return p;
+}
+
+export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
+  const { sessions, config: cfg, parallel: par } = run;
+  const alg = par.algorithm;
+  if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
+    throw new UserError(`--algorithm ${alg}: boards run ${BOARD_ALGORITHMS.join(', ')} so far; simulate ${alg} by leaving out --port and --boards`);
+  }
+  if (cfg.standardize || cfg.valSplit > 0) throw new UserError(`--${cfg.standardize ? 'standardize' : 'val-split'}: not with boards yet (each board would fit its own shard); leave it out`);
+  const ds = datasetFromPacked(run.data.packed, run.data.features);
+  const setup = prepare(ds, cfg, par);
+  const { f, np, shards, nTrain } = setup;
+  const p = sessions.length;
+
+  // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
+  for (let k = 0; k < p; k++) {
+    const rows = shards[k];
+    const packed = new Float32Array(rows.length * (f + 1));
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
+      packed[i * (f + 1) + f] = ds.y[rows[i]];
+    }
+    await uploadToBoard(sessions[k], { packed, features: f, rows: rows.length, header: null }, `shard ${k + 1} (${sessions[k].path})`);
+  }
+
+  sink.start({
+    type: 'start',
+    protocol: PROTOCOL_VERSION,
+    source: 'board',
+    config: cfg,
+    samples: ds.n,
+    features: f,
+    train: nTrain,
+    val: 0,
+    parallel: { ...parallelSettings(par), round: run.round, ports: sessions.map((s) => s.path) },
+  });
+
+  const server = setup.theta0.slice();
+  const rule = serverRule(par.serverOptimizer, cfg, f, cfg.bias, alg === 'downpour');
+  const local = sessions.map(() => setup.theta0.slice());
+  const samples = new Array<number>(p).fill(0);
+  const updates = new Array<number>(p).fill(0);
+  const recorder = new EpochRecorder(setup, sink);
+  const counts = { rounds: 0, pushes: 0, fetches: 0, updates: 0, lost_boards: 0 };
+  const t0 = Date.now();
+  const micros = () => (Date.now() - t0) * 1000;
+  let version = 0;
+  let epoch = 0;
+  let done = 0;
+  let finished = false;
+  let reason: DoneRecord['reason'] = 'epochs';
+  let message = '';
+  const alive = new Array<boolean>(p).fill(true);
+  const localLr = alg === 'downpour' ? par.localLr : cfg.lr;
+
+  const finish = (r: DoneRecord['reason'], msg: string) => {
+    if (finished) return;
+    finished = true;
+    reason = r;
+    message = msg;
+  };
+  const progress = (n: number) => {
+    done += n;
+    while (!finished && done >= (epoch + 1) * nTrain) {
+      epoch++;
+      const problem = recorder.record(epoch, server, cfg.lr, version, micros(), (k) => local[k], (k) => samples[k], (k) => updates[k]);
+      if (problem) finish('diverged', problem);
+      else if (epoch >= cfg.epochs) finish('epochs', '');
+    }
+  };
+  const first = recorder.record(0, server, cfg.lr, 0, 0, (k) => local[k], (k) => samples[k], (k) => updates[k]);
+  if (first) finish('diverged', first);
+
+  /** One round on board k from `start`: its end parameters (data units = θ: no standardization here). */
+  const round = async (k: number, start: Float32Array, epochs: number, batch: number): Promise<Float32Array> => {
+    const c: TrainConfig = { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs, batch, shuffle: cfg.shuffle, seed: (cfg.seed + counts.rounds) >>> 0, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
+    counts.rounds++;
+    const recs: ProtocolRecord[] = await runOnBoard(sessions[k], { kind: 'train', config: c }, boardFile(run.out, k));
+    const end = recs.find((r): r is DoneRecord => r.type === 'done');
+    if (!end || end.loss === null || end.reason === 'diverged') throw new UserError(`board ${k + 1} (${sessions[k].path}) diverged in its round${end?.message ? `: ${end.message}` : ''}`);
+    samples[k] += shards[k].length * epochs;
+    return paramsOfDone(end, f);
+  };
+
+  const lose = (k: number, err: unknown) => {
+    if (!alive[k]) return;
+    alive[k] = false;
+    counts.lost_boards++;
+    run.say(`board ${k + 1} (${sessions[k].path}) is gone: ${(err as Error).message}; the server goes on with the others`);
+    if (alive.every((a) => !a)) finish('stopped', 'every board is gone');
+  };
+
+  const onSigint = () => {
+    finish('stopped', 'stopped by Ctrl-C');
+    for (const s of sessions) s.link.sendCommand({ op: 'stop' }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (alg === 'sync') {
+      // Rounds at a barrier: one full-batch step on every shard, combined as sync.ts combines sums.
+      const sums = sessions.map(() => new Float64Array(f + 1));
+      const n = shards.map((s) => s.length);
+      const total = new Float64Array(f + 1);
+      const g = new Float64Array(f + 1);
+      while (!finished) {
+        const read = version;
+        const ends = await Promise.all(sessions.map((_, k) => (alive[k] ? round(k, server, 1, 0).catch((err) => (lose(k, err), null)) : Promise.resolve(null))));
+        if (finished) break;
+        for (let k = 0; k < p; k++) {
+          const e = ends[k];
+          sums[k].fill(0);
+          if (e === null) continue;
+          // The board's step g_k = (θ − θ_k)/lr, as the sums of its shard: n_k·g_k/2 (linear.ts's batchGradient inverted).
+          for (let j = 0; j < np; j++) sums[k][j] = ((server[j] - e[j]) / cfg.lr) * (n[k] / 2);
+          local[k].set(e);
+        }
+        const live = n.map((m, k) => (ends[k] === null ? 0 : m));
+        if (live.every((m) => m === 0)) break;
+        combineSums(sums, live, f, total, g);
+        rule.apply(server, g, cfg.lr);
+        version++;
+        for (let k = 0; k < p; k++) {
+          if (ends[k] === null) continue;
+          counts.pushes++;
+          counts.updates++;
+          updates[k]++;
+          sink.update(k, micros(), read, version, -1, NaN, NaN);
+        }
+        counts.fetches += live.filter((m) => m > 0).length;
+        progress(live.reduce((a, b) => a + b, 0));
+      }
+    } else {
+      await Promise.all(
+        sessions.map(async (_, k) => {
+          while (!finished && alive[k]) {
+            const read = version;
+            let end: Float32Array;
+            try {
+              end = await round(k, local[k], run.round, cfg.batch);
+            } catch (err) {
+              lose(k, err);
+              return;
+            }
+            if (finished) return;
+            counts.pushes++;
+            let elastic = NaN;
+            if (alg === 'downpour') {
+              const a = new Float64Array(f + 1);
+              for (let j = 0; j < np; j++) a[j] = (local[k][j] - end[j]) / localLr;
+              rule.apply(server, a, cfg.lr);
+              local[k].set(server);
+            } else {
+              const d = new Float64Array(f + 1);
+              const next = end.slice();
+              elasticMove(next, end, server, par.elastic, np, d);
+              elastic = centerAdd(server, d, np);
+              local[k].set(next);
+            }
+            version++;
+            counts.updates++;
+            counts.fetches++;
+            updates[k]++;
+            sink.update(k, micros(), read, version, -1, NaN, elastic);
+            progress(shards[k].length * run.round);
+          }
+        }),
+      );
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (!finished) finish('stopped', 'the boards stopped before the epochs were done');
+  const diverged = (reason as DoneRecord['reason']) === 'diverged';
+  const params = diverged ? recorder.lastGood : server;
+  const loss = diverged ? recorder.lastGoodLoss : meanLoss(setup, server, setup.trainIdx, nTrain);
+  const all = { ...counts, time_us: micros() };
+  sink.done(reason, epoch, params, f, loss, message, all);
+  return { reason, counts: all };
+}

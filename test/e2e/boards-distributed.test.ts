@@ -1,0 +1,100 @@
+// Boards as workers (issue 11, first form): four virtual Picos through serialport train one model
+// with this computer as the parameter server. Every supported algorithm converges on noiseless data;
+// the run file holds the server's records (updates with their staleness, the global curve, each
+// board's own) and each board's records sit beside it; an unplugged board leaves the others going.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { host, ROOT } from './cli.ts';
+
+const DATA = join(ROOT, 'test/fixtures/data/two-features.csv');
+const picos: VirtualPico[] = [];
+const dir = tempDir('pico-boards-');
+const env = { PICO_TRAINER_HUBS: join(dir, 'hubs') };
+
+function records(file: string): ProtocolRecord[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => parseRecord(l))
+    .filter((r): r is ProtocolRecord => r !== null);
+}
+
+const ports = () => picos.flatMap((p) => ['--port', p.path]);
+
+beforeAll(async () => {
+  for (let i = 0; i < 4; i++) picos.push(await startVirtualPico());
+  for (const p of picos) {
+    const flash = await host(['flash', '--port', p.path], { env, timeoutMs: 120000 });
+    expect(flash.code, flash.stderr).toBe(0);
+  }
+}, 300000);
+
+afterAll(async () => {
+  await Promise.all(picos.map((p) => p.close()));
+});
+
+describe('boards as workers', () => {
+  const SETTINGS: Record<string, string[]> = {
+    downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '300'],
+    easgd: ['--lr', '0.02', '--batch', '1', '--epochs', '100'],
+    sync: ['--lr', '0.05', '--epochs', '600'],
+  };
+  for (const [algorithm, options] of Object.entries(SETTINGS)) {
+    it(`${algorithm}: four boards reach the true parameters within 1e-4, and the run file says how`, async () => {
+      const out = join(mkdtempSync(join(dir, `${algorithm}-`)), 'run.ndjson');
+      const r = await host(['distributed', '--algorithm', algorithm, ...ports(), '--data', DATA, ...options, '--format', 'ndjson', '--out', out], { env, timeoutMs: 120000 });
+      expect(r.code, r.stderr).toBe(0);
+      const recs = records(out);
+      expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, ports: picos.map((p) => p.path) } });
+      const done = recs[recs.length - 1] as DoneRecord;
+      expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
+      expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
+      expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
+      expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
+      const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
+      expect(updates.length).toBe(done.counts?.updates);
+      for (const u of updates) expect(u.staleness).toBe(u.version - 1 - u.read);
+      if (algorithm === 'sync') expect(updates.every((u) => u.staleness === 0)).toBe(true);
+      else expect(Math.max(...updates.map((u) => u.staleness))).toBeGreaterThan(0);
+      expect(recs.filter((x) => x.type === 'worker')).toHaveLength(4 * recs.filter((x) => x.type === 'epoch').length);
+      // Each board's own records, beside the server's: rounds, each opening with its start record.
+      const boards = readdirSync(join(out, '..')).filter((f) => /-board\d\.ndjson$/.test(f));
+      expect(boards).toHaveLength(4);
+      for (const f of boards) {
+        const b = records(join(out, '..', f));
+        expect(b[0].type).toBe('start');
+        expect((b[0] as StartRecord).source).toBe('board');
+      }
+    }, 120000);
+  }
+
+  it('goes on with the others when a board is unplugged, and says so', async () => {
+    const out = join(mkdtempSync(join(dir, 'unplug-')), 'run.ndjson');
+    const run = host(['distributed', '--algorithm', 'easgd', ...ports(), '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '300', '--format', 'ndjson', '--out', out], { env, timeoutMs: 120000 });
+    // Pull one board's cable once the rounds are going.
+    let heard = 0;
+    const off = picos[3].onOutput((b) => (heard += b.length));
+    for (let i = 0; i < 200 && heard < 20000; i++) await new Promise((r) => setTimeout(r, 50));
+    off();
+    await picos[3].unplug();
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/board 4 \(\/dev\/pts\/\d+\) is gone: .*the server goes on with the others/);
+    const done = records(out).pop() as DoneRecord;
+    expect(done).toMatchObject({ type: 'done', reason: 'epochs', counts: { lost_boards: 1 } });
+    expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-3);
+    const path = await picos[3].replug();
+    expect((await host(['flash', '--port', path], { env, timeoutMs: 120000 })).code).toBe(0);
+  }, 180000);
+
+  it('refuses what boards cannot do yet, before anything is sent', async () => {
+    const r = await host(['distributed', '--algorithm', 'hogwild', ...ports(), '--data', DATA], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--algorithm hogwild: boards run downpour, easgd, sync so far; simulate hogwild by leaving out --port and --boards/);
+    const s = await host(['distributed', '--algorithm', 'easgd', ...ports(), '--data', DATA, '--latency-us', '5'], { env });
+    expect(s.stderr).toMatch(/--latency-us: a setting of the simulated cluster; with boards the real ones count/);
+  }, 60000);
+});
