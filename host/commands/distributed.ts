@@ -13,7 +13,7 @@ import { GENERATORS, parallelData, runParallel } from '../parallel/run.ts';
 import { openRunFile } from '../run-file.ts';
 import { connectBoard, type BoardSession } from '../board-session.ts';
 import { collectPorts } from '../compare-common.ts';
-import { boardFile } from '../distributed/boards.ts';
+import { boardFile, localBoard } from '../distributed/boards.ts';
 import { listPorts } from '../link/port.ts';
 import { defaultRunPath } from '../monitor/run-file.ts';
 import { autoFigure } from '../plot/figures.ts';
@@ -127,7 +127,7 @@ export function register(program: Command): void {
     };
     let result;
     try {
-      const boards = sessions.length > 0 ? { sessions, round, out: out as string, say: (t: string) => process.stderr.write(`${t}\n`) } : undefined;
+      const boards = sessions.length > 0 ? { workers: sessions.map(localBoard), round, out: out as string, say: (t: string) => process.stderr.write(`${t}\n`) } : undefined;
       result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');
         const r = parseRecord(line);

@@ -33,8 +33,37 @@ import { UserError } from '../errors.ts';
 import { runOnBoard } from '../jobs.ts';
 import { uploadToBoard } from '../upload.ts';
 
+/**
+ * A worker of a board run: a board on this computer, or one on another laptop reached over MQTT.
+ * It takes its shard once, then trains rounds: a run of its firmware with the given settings, whose
+ * records go to `file`; it answers with that run's done record.
+ */
+export interface RoundWorker {
+  /** For messages: "/dev/ttyACM0", "student-3:/dev/ttyACM0". */
+  name: string;
+  upload(shard: CsvDataset, label: string): Promise<void>;
+  round(config: TrainConfig, file: string): Promise<DoneRecord>;
+  /** Ends a round in progress (Ctrl-C, the end of the run). */
+  stop(): Promise<void>;
+}
+
+/** A board on this computer as a RoundWorker. */
+export function localBoard(session: BoardSession): RoundWorker {
+  return {
+    name: session.path,
+    upload: (shard, label) => uploadToBoard(session, shard, label),
+    async round(config, file) {
+      const recs: ProtocolRecord[] = await runOnBoard(session, { kind: 'train', config }, file);
+      const end = recs.find((r): r is DoneRecord => r.type === 'done');
+      if (!end) throw new UserError(`${session.path} ended its round without a done record`);
+      return end;
+    },
+    stop: () => session.link.sendCommand({ op: 'stop' }).then(() => undefined),
+  };
+}
+
 export interface BoardRun {
-  sessions: BoardSession[];
+  workers: RoundWorker[];
   data: CsvDataset;
   config: TrainConfig;
   parallel: ParallelConfig;
@@ -63,7 +92,7 @@ function paramsOfDone(d: DoneRecord, f: number): Float32Array {
 }
 
 export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
-  const { sessions, config: cfg, parallel: par } = run;
+  const { workers, config: cfg, parallel: par } = run;
   const alg = par.algorithm;
   if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
     throw new UserError(`--algorithm ${alg}: boards run ${BOARD_ALGORITHMS.join(', ')} so far; simulate ${alg} by leaving out --port and --boards`);
@@ -72,7 +101,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const ds = datasetFromPacked(run.data.packed, run.data.features);
   const setup = prepare(ds, cfg, par);
   const { f, np, shards, nTrain } = setup;
-  const p = sessions.length;
+  const p = workers.length;
 
   // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
   for (let k = 0; k < p; k++) {
@@ -82,7 +111,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
       for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
       packed[i * (f + 1) + f] = ds.y[rows[i]];
     }
-    await uploadToBoard(sessions[k], { packed, features: f, rows: rows.length, header: null }, `shard ${k + 1} (${sessions[k].path})`);
+    await workers[k].upload({ packed, features: f, rows: rows.length, header: null }, `shard ${k + 1} (${workers[k].name})`);
   }
 
   sink.start({
@@ -94,12 +123,12 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     features: f,
     train: nTrain,
     val: 0,
-    parallel: { ...parallelSettings(par), round: run.round, ports: sessions.map((s) => s.path) },
+    parallel: { ...parallelSettings(par), round: run.round, ports: workers.map((s) => s.name) },
   });
 
   const server = setup.theta0.slice();
   const rule = serverRule(par.serverOptimizer, cfg, f, cfg.bias, alg === 'downpour');
-  const local = sessions.map(() => setup.theta0.slice());
+  const local = workers.map(() => setup.theta0.slice());
   const samples = new Array<number>(p).fill(0);
   const updates = new Array<number>(p).fill(0);
   const recorder = new EpochRecorder(setup, sink);
@@ -137,9 +166,8 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const round = async (k: number, start: Float32Array, epochs: number, batch: number): Promise<Float32Array> => {
     const c: TrainConfig = { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs, batch, shuffle: cfg.shuffle, seed: (cfg.seed + counts.rounds) >>> 0, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
     counts.rounds++;
-    const recs: ProtocolRecord[] = await runOnBoard(sessions[k], { kind: 'train', config: c }, boardFile(run.out, k));
-    const end = recs.find((r): r is DoneRecord => r.type === 'done');
-    if (!end || end.loss === null || end.reason === 'diverged') throw new UserError(`board ${k + 1} (${sessions[k].path}) diverged in its round${end?.message ? `: ${end.message}` : ''}`);
+    const end = await workers[k].round(c, boardFile(run.out, k));
+    if (end.loss === null || end.reason === 'diverged') throw new UserError(`board ${k + 1} (${workers[k].name}) diverged in its round${end.message ? `: ${end.message}` : ''}`);
     samples[k] += shards[k].length * epochs;
     return paramsOfDone(end, f);
   };
@@ -148,25 +176,25 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     if (!alive[k]) return;
     alive[k] = false;
     counts.lost_boards++;
-    run.say(`board ${k + 1} (${sessions[k].path}) is gone: ${(err as Error).message}; the server goes on with the others`);
+    run.say(`board ${k + 1} (${workers[k].name}) is gone: ${(err as Error).message}; the server goes on with the others`);
     if (alive.every((a) => !a)) finish('stopped', 'every board is gone');
   };
 
   const onSigint = () => {
     finish('stopped', 'stopped by Ctrl-C');
-    for (const s of sessions) s.link.sendCommand({ op: 'stop' }).catch(() => undefined);
+    for (const s of workers) s.stop().catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
   try {
     if (alg === 'sync') {
       // Rounds at a barrier: one full-batch step on every shard, combined as sync.ts combines sums.
-      const sums = sessions.map(() => new Float64Array(f + 1));
+      const sums = workers.map(() => new Float64Array(f + 1));
       const n = shards.map((s) => s.length);
       const total = new Float64Array(f + 1);
       const g = new Float64Array(f + 1);
       while (!finished) {
         const read = version;
-        const ends = await Promise.all(sessions.map((_, k) => (alive[k] ? round(k, server, 1, 0).catch((err) => (lose(k, err), null)) : Promise.resolve(null))));
+        const ends = await Promise.all(workers.map((_, k) => (alive[k] ? round(k, server, 1, 0).catch((err) => (lose(k, err), null)) : Promise.resolve(null))));
         if (finished) break;
         for (let k = 0; k < p; k++) {
           const e = ends[k];
@@ -193,7 +221,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
       }
     } else {
       await Promise.all(
-        sessions.map(async (_, k) => {
+        workers.map(async (_, k) => {
           while (!finished && alive[k]) {
             const read = version;
             let end: Float32Array;
