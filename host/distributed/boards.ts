@@ -23,7 +23,7 @@ import { centerAdd, elasticMove } from '../../shared/parallel/easgd.ts';
 import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
 import { EpochRecorder } from '../../shared/parallel/recorder.ts';
-import { serverRule } from '../../shared/parallel/server-optimizer.ts';
+import { serverRule, type ServerRule } from '../../shared/parallel/server-optimizer.ts';
 import { meanLoss, prepare } from '../../shared/parallel/setup.ts';
 import { combineSums } from '../../shared/parallel/sync.ts';
 import { PROTOCOL_VERSION, type DoneRecord, type ProtocolRecord } from '../../shared/protocol.ts';
@@ -32,6 +32,7 @@ import type { CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { runOnBoard } from '../jobs.ts';
 import { uploadToBoard } from '../upload.ts';
+import { RunFile } from '../monitor/run-file.ts';
 
 /**
  * A worker of a board run: a board on this computer, or one on another laptop reached over MQTT.
@@ -45,20 +46,30 @@ export interface RoundWorker {
   round(config: TrainConfig, file: string): Promise<DoneRecord>;
   /** Ends a round in progress (Ctrl-C, the end of the run). */
   stop(): Promise<void>;
+  /** The run is over: files closed. */
+  close(): void;
 }
 
-/** A board on this computer as a RoundWorker. */
+/** A board on this computer as a RoundWorker: its rounds' records go, one after another, to its file. */
 export function localBoard(session: BoardSession): RoundWorker {
+  let out: RunFile | null = null;
   return {
     name: session.path,
     upload: (shard, label) => uploadToBoard(session, shard, label),
     async round(config, file) {
-      const recs: ProtocolRecord[] = await runOnBoard(session, { kind: 'train', config }, file);
+      if (out === null || out.path !== file) {
+        out?.close();
+        out = new RunFile(file);
+      }
+      const recs: ProtocolRecord[] = await runOnBoard(session, { kind: 'train', config }, null, [(r) => (out as RunFile).append(r)]);
       const end = recs.find((r): r is DoneRecord => r.type === 'done');
       if (!end) throw new UserError(`${session.path} ended its round without a done record`);
       return end;
     },
     stop: () => session.link.sendCommand({ op: 'stop' }).then(() => undefined),
+    close() {
+      out?.close();
+    },
   };
 }
 
@@ -89,6 +100,55 @@ function paramsOfDone(d: DoneRecord, f: number): Float32Array {
   for (let j = 0; j < f; j++) p[j] = d.w[j];
   p[f] = d.b;
   return p;
+}
+
+/** What the server keeps and reads when it applies a push (its θ or EASGD's center, and its rule). */
+export interface PushServer {
+  server: Float32Array;
+  rule: ServerRule;
+  lr: number;
+  /** Downpour: the replicas' own step size (the push's progress is α·A). EASGD: the elastic step. */
+  localLr: number;
+  elastic: number;
+  np: number;
+}
+
+/**
+ * One board's push applied: `from` is where its round started (updated to where its next round
+ * starts), `end` where it ended. Downpour: A = (from − end)/α, θ ← rule(θ, A), next from θ. EASGD:
+ * d = α(end − x̃), x̃ ← x̃ + d, next from end − d. Returns ‖d‖ for EASGD (NaN otherwise).
+ */
+export function applyPush(alg: string, s: PushServer, from: Float32Array, end: Float32Array): number {
+  const f1 = s.server.length;
+  if (alg === 'downpour') {
+    const a = new Float64Array(f1);
+    for (let j = 0; j < s.np; j++) a[j] = (from[j] - end[j]) / s.localLr;
+    s.rule.apply(s.server, a, s.lr);
+    from.set(s.server);
+    return NaN;
+  }
+  const d = new Float64Array(f1);
+  const next = end.slice();
+  elasticMove(next, end, s.server, s.elastic, s.np, d);
+  const norm = centerAdd(s.server, d, s.np);
+  from.set(next);
+  return norm;
+}
+
+/**
+ * A sync round applied: every live board made one full-batch step from θ (`ends[k]`, null for a
+ * board that is gone); its gradient g_k = (θ − θ_k)/lr as its shard's sums n_k·g_k/2 (linear.ts's
+ * batchGradient inverted), combined by shard size as sync.ts combines them, then the rule.
+ */
+export function applySyncRound(s: PushServer, ends: (Float32Array | null)[], live: number[], sums: Float64Array[], total: Float64Array, g: Float64Array): void {
+  for (let k = 0; k < ends.length; k++) {
+    sums[k].fill(0);
+    const e = ends[k];
+    if (e === null) continue;
+    for (let j = 0; j < s.np; j++) sums[k][j] = ((s.server[j] - e[j]) / s.lr) * (live[k] / 2);
+  }
+  combineSums(sums, live, s.server.length - 1, total, g);
+  s.rule.apply(s.server, g, s.lr);
 }
 
 export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
@@ -196,18 +256,10 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
         const read = version;
         const ends = await Promise.all(workers.map((_, k) => (alive[k] ? round(k, server, 1, 0).catch((err) => (lose(k, err), null)) : Promise.resolve(null))));
         if (finished) break;
-        for (let k = 0; k < p; k++) {
-          const e = ends[k];
-          sums[k].fill(0);
-          if (e === null) continue;
-          // The board's step g_k = (θ − θ_k)/lr, as the sums of its shard: n_k·g_k/2 (linear.ts's batchGradient inverted).
-          for (let j = 0; j < np; j++) sums[k][j] = ((server[j] - e[j]) / cfg.lr) * (n[k] / 2);
-          local[k].set(e);
-        }
+        for (let k = 0; k < p; k++) if (ends[k] !== null) local[k].set(ends[k] as Float32Array);
         const live = n.map((m, k) => (ends[k] === null ? 0 : m));
         if (live.every((m) => m === 0)) break;
-        combineSums(sums, live, f, total, g);
-        rule.apply(server, g, cfg.lr);
+        applySyncRound({ server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, ends, live, sums, total, g);
         version++;
         for (let k = 0; k < p; k++) {
           if (ends[k] === null) continue;
@@ -233,19 +285,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
             }
             if (finished) return;
             counts.pushes++;
-            let elastic = NaN;
-            if (alg === 'downpour') {
-              const a = new Float64Array(f + 1);
-              for (let j = 0; j < np; j++) a[j] = (local[k][j] - end[j]) / localLr;
-              rule.apply(server, a, cfg.lr);
-              local[k].set(server);
-            } else {
-              const d = new Float64Array(f + 1);
-              const next = end.slice();
-              elasticMove(next, end, server, par.elastic, np, d);
-              elastic = centerAdd(server, d, np);
-              local[k].set(next);
-            }
+            const elastic = applyPush(alg, { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, local[k], end);
             version++;
             counts.updates++;
             counts.fetches++;
@@ -258,6 +298,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     }
   } finally {
     process.off('SIGINT', onSigint);
+    for (const w of workers) w.close();
   }
   if (!finished) finish('stopped', 'the boards stopped before the epochs were done');
   const diverged = (reason as DoneRecord['reason']) === 'diverged';

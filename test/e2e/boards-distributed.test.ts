@@ -5,7 +5,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { parseCsvText } from '../../host/csv.ts';
+import { replayBoardRun } from '../../host/distributed/replay.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { host, ROOT } from './cli.ts';
@@ -61,13 +63,19 @@ describe('boards as workers', () => {
       else expect(Math.max(...updates.map((u) => u.staleness))).toBeGreaterThan(0);
       expect(recs.filter((x) => x.type === 'worker')).toHaveLength(4 * recs.filter((x) => x.type === 'epoch').length);
       // Each board's own records, beside the server's: rounds, each opening with its start record.
-      const boards = readdirSync(join(out, '..')).filter((f) => /-board\d\.ndjson$/.test(f));
+      const boards = readdirSync(join(out, '..')).filter((f) => /-board\d\.ndjson$/.test(f)).sort();
       expect(boards).toHaveLength(4);
       for (const f of boards) {
         const b = records(join(out, '..', f));
         expect(b[0].type).toBe('start');
         expect((b[0] as StartRecord).source).toBe('board');
       }
+      // Replayed on the desktop in the order the server applied the pushes: every round ends where
+      // the board's did, and the server's parameters come out bit for bit.
+      const replay = replayBoardRun(recs, boards.map((f) => records(join(out, '..', f))), parseCsvText(readFileSync(DATA, 'utf8'), DATA));
+      expect(replay.mismatches).toEqual([]);
+      expect(replay.rounds).toBe(updates.length);
+      expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
     }, 120000);
   }
 

@@ -1,0 +1,122 @@
+// A board run replayed on the desktop, in the order the server applied its pushes: every round a
+// board trained is trained again by the desktop engine from the same settings (its start record),
+// and must end at the very same parameters; every push is applied again with the same server code
+// (applyPush, applySyncRound). The server's parameters must come out bit for bit as the run's done
+// record says: what the boards computed, and what the server made of it, owe nothing to timing
+// except the order, which the run file records.
+import { datasetFromPacked } from '../../shared/dataset.ts';
+import { PARALLEL_DEFAULTS, type ParallelConfig } from '../../shared/parallel/options.ts';
+import { serverRule } from '../../shared/parallel/server-optimizer.ts';
+import { prepare } from '../../shared/parallel/setup.ts';
+import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { textRecords } from '../../shared/records.ts';
+import { Trainer } from '../../shared/trainer.ts';
+import type { CsvDataset } from '../csv.ts';
+import { applyPush, applySyncRound, type PushServer } from './boards.ts';
+
+interface Round {
+  start: StartRecord;
+  done: DoneRecord;
+}
+
+export interface Replay {
+  /** The server's parameters after the last push, in data units (w…, b). */
+  server: Float32Array;
+  /** Rounds trained again on the desktop, and those whose end differed from the board's. */
+  rounds: number;
+  mismatches: string[];
+}
+
+function roundsOf(records: ProtocolRecord[]): Round[] {
+  const out: Round[] = [];
+  let start: StartRecord | null = null;
+  for (const r of records) {
+    if (r.type === 'start') start = r;
+    else if (r.type === 'done' && start) {
+      out.push({ start, done: r });
+      start = null;
+    }
+  }
+  return out;
+}
+
+function paramsOf(d: { w: (number | null)[]; b: number | null }, f: number): Float32Array {
+  const p = new Float32Array(f + 1);
+  for (let j = 0; j < f; j++) p[j] = d.w[j] as number;
+  p[f] = d.b as number;
+  return p;
+}
+
+/** The done record the desktop engine ends a round with. */
+function trainAgain(shard: Float32Array, f: number, start: StartRecord): DoneRecord {
+  let done: DoneRecord | null = null;
+  new Trainer(datasetFromPacked(shard, f), start.config, textRecords((line) => {
+    const r = parseRecord(line);
+    if (r && r.type === 'done') done = r;
+  })).run();
+  return done as unknown as DoneRecord;
+}
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a, formatF32).join() === Array.from(b, formatF32).join();
+
+export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
+  const start = server[0] as StartRecord;
+  const cfg = start.config;
+  const par = { ...PARALLEL_DEFAULTS, ...(start.parallel as Partial<ParallelConfig>) } as ParallelConfig;
+  const ds = datasetFromPacked(data.packed, data.features);
+  const setup = prepare(ds, cfg, par);
+  const f = setup.f;
+  const shards = setup.shards.map((rows) => {
+    const packed = new Float32Array(rows.length * (f + 1));
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
+      packed[i * (f + 1) + f] = ds.y[rows[i]];
+    }
+    return packed;
+  });
+  const rounds = boards.map(roundsOf);
+  const next = rounds.map(() => 0);
+  const mismatches: string[] = [];
+  let trained = 0;
+
+  /** Board k's next round, trained again: its end parameters (checked against the board's). */
+  const take = (k: number, from: Float32Array): Float32Array => {
+    const r = rounds[k][next[k]++];
+    if (!r) throw new Error(`board ${k + 1} has no round for its push ${next[k]}`);
+    const sent = paramsOf({ w: r.start.config.initW, b: r.start.config.initB }, f);
+    if (!same(sent, from)) mismatches.push(`board ${k + 1} round ${next[k]}: started from ${Array.from(sent)} where the replay has ${Array.from(from)}`);
+    const again = trainAgain(shards[k], f, r.start);
+    trained++;
+    const end = paramsOf(r.done, f);
+    if (!same(paramsOf(again, f), end) || formatF32(again.loss ?? NaN) !== formatF32(r.done.loss ?? NaN)) {
+      mismatches.push(`board ${k + 1} round ${next[k]}: the board ended at ${Array.from(end)}, the desktop engine at ${Array.from(paramsOf(again, f))}`);
+    }
+    return end;
+  };
+
+  const s: PushServer = {
+    server: setup.theta0.slice(),
+    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, par.algorithm === 'downpour'),
+    lr: cfg.lr,
+    localLr: par.algorithm === 'downpour' ? par.localLr : cfg.lr,
+    elastic: par.elastic,
+    np: setup.np,
+  };
+  const from = shards.map(() => setup.theta0.slice());
+  const updates = server.filter((r): r is UpdateRecord => r.type === 'update');
+  if (par.algorithm === 'sync') {
+    const n = setup.shards.map((x) => x.length);
+    const sums = n.map(() => new Float64Array(f + 1));
+    const total = new Float64Array(f + 1);
+    const g = new Float64Array(f + 1);
+    for (let i = 0; i < updates.length; ) {
+      const v = updates[i].version;
+      const ends: (Float32Array | null)[] = n.map(() => null);
+      for (; i < updates.length && updates[i].version === v; i++) ends[updates[i].worker] = take(updates[i].worker, s.server);
+      applySyncRound(s, ends, n.map((m, k) => (ends[k] === null ? 0 : m)), sums, total, g);
+    }
+  } else {
+    for (const u of updates) applyPush(par.algorithm, s, from[u.worker], take(u.worker, from[u.worker]));
+  }
+  return { server: s.server, rounds: trained, mismatches };
+}
