@@ -181,6 +181,20 @@ export function formatReport(r: BenchResult): string {
     out.push('');
   }
 
+  if (has('boards') && r.boards) {
+    out.push('Boards as workers (virtual Picos, EASGD, one epoch a round, 160 × 8 dense samples, per-sample SGD)');
+    if (typeof r.boards === 'string') out.push(`  ${r.boards}`);
+    else
+      out.push(
+        table(
+          ['pace', 'boards', 'pushes/s', 'sample-updates/s', 'seconds'],
+          r.boards.map((b) => [b.pace, String(b.boards), b.pushesPerSecond.toFixed(1), Math.round(b.sampleUpdatesPerSecond).toLocaleString('en-US'), b.seconds.toFixed(2)]),
+          [false, true, true, true, true],
+        ),
+      );
+    out.push('');
+  }
+
   if (has('board-speed') && r.boardSpeed) {
     out.push(...formatBoardSpeed(r.boardSpeed));
     out.push('');

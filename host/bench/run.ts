@@ -10,6 +10,7 @@ import { syntheticDataset } from './data.ts';
 import { engineRun, engineTrain, type Job } from './engine.ts';
 import { compare, setClock, type Clock, type Measured } from './measure.ts';
 import { memoryReports, type MemoryReport } from './memory.ts';
+import { benchBoards, type BoardsBenchRow } from './boards.ts';
 import { benchCluster, type ClusterBenchRow } from './parallel-cluster.ts';
 import { benchThreads, type ThreadsBenchRow } from './parallel-threads.ts';
 
@@ -39,7 +40,7 @@ export const THROUGHPUT_JOBS: JobSpec[] = [
   { name: 'full-batch GD', samples: 1024, features: 2, batch: 0, lr: 0.1 },
 ];
 
-export const BENCH_SECTIONS = ['throughput', 'memory', 'virtual-pico', 'scaling', 'parallel', 'board-speed'] as const;
+export const BENCH_SECTIONS = ['throughput', 'memory', 'virtual-pico', 'scaling', 'parallel', 'boards', 'board-speed'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export const SCALING_SIZES = [10, 100, 1000, 10_000, 100_000];
@@ -93,6 +94,8 @@ export interface BenchResult {
   board: BoardResult;
   scaling: ScalingRow[];
   boardSpeed: BoardSpeedResult;
+  /** Boards as workers (virtual Picos): pushes and sample-updates per second by number of boards and pace. */
+  boards?: BoardsBenchRow[] | string;
   /** The simulated cluster's events/s, and Hogwild! on 1 and 2 threads. */
   parallel?: { cluster: ClusterBenchRow[]; threads: ThreadsBenchRow[] };
   seconds: number;
@@ -248,6 +251,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     : opts.board
       ? await benchBoard(fw, opts.log)
       : { available: false, reason: 'skipped (--no-board)' };
+  const boards = !wants('boards') ? undefined : opts.board ? await benchBoards(fw.code, { quick: opts.quick, log: opts.log }) : 'skipped (--no-board)';
   // Last: the proxy runs in child processes, each timed by its own CPU clock, after every in-process
   // section (and the virtual Pico's worker) is done.
   const boardSpeed: BoardSpeedResult = !wants('board-speed')
@@ -273,6 +277,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     scaling: sc,
     boardSpeed,
     parallel,
+    boards,
     seconds: (performance.now() - t0) / 1000,
   };
 }
