@@ -50,9 +50,17 @@ export interface RoundWorker {
   close(): void;
 }
 
+/** The worker's board restarted (reset or power loss): its shard and its round are gone, not the board. */
+export class RestartedError extends UserError {}
+
 /** A board on this computer as a RoundWorker: its rounds' records go, one after another, to its file. */
 export function localBoard(session: BoardSession): RoundWorker {
   let out: RunFile | null = null;
+  // A reboot between two rounds is heard here; one during a round ends that round (runOnBoard).
+  let restarted = false;
+  session.link.onRecord((r) => {
+    if (r.type === 'hello') restarted = true;
+  });
   return {
     name: session.path,
     upload: (shard, label) => uploadToBoard(session, shard, label),
@@ -61,7 +69,18 @@ export function localBoard(session: BoardSession): RoundWorker {
         out?.close();
         out = new RunFile(file);
       }
-      const recs: ProtocolRecord[] = await runOnBoard(session, { kind: 'train', config }, null, [(r) => (out as RunFile).append(r)]);
+      const fail = (): never => {
+        restarted = false;
+        throw new RestartedError(`${session.path} restarted (reset or power loss): its shard and its round are gone`);
+      };
+      if (restarted) fail();
+      let recs: ProtocolRecord[];
+      try {
+        recs = await runOnBoard(session, { kind: 'train', config }, null, [(r) => (out as RunFile).append(r)]);
+      } catch (err) {
+        if (restarted || /restarted/.test((err as Error).message)) fail();
+        throw err;
+      }
       const end = recs.find((r): r is DoneRecord => r.type === 'done');
       if (!end) throw new UserError(`${session.path} ended its round without a done record`);
       return end;
@@ -164,6 +183,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const p = workers.length;
 
   // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
+  const shardData: CsvDataset[] = [];
   for (let k = 0; k < p; k++) {
     const rows = shards[k];
     const packed = new Float32Array(rows.length * (f + 1));
@@ -171,7 +191,8 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
       for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
       packed[i * (f + 1) + f] = ds.y[rows[i]];
     }
-    await workers[k].upload({ packed, features: f, rows: rows.length, header: null }, `shard ${k + 1} (${workers[k].name})`);
+    shardData.push({ packed, features: f, rows: rows.length, header: null });
+    await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name})`);
   }
 
   sink.start({
@@ -192,7 +213,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const samples = new Array<number>(p).fill(0);
   const updates = new Array<number>(p).fill(0);
   const recorder = new EpochRecorder(setup, sink);
-  const counts = { rounds: 0, pushes: 0, fetches: 0, updates: 0, lost_boards: 0 };
+  const counts = { rounds: 0, pushes: 0, fetches: 0, updates: 0, lost_boards: 0, rejoined: 0 };
   const t0 = Date.now();
   const micros = () => (Date.now() - t0) * 1000;
   let version = 0;
@@ -280,8 +301,21 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
             try {
               end = await round(k, local[k], run.round, cfg.batch);
             } catch (err) {
-              lose(k, err);
-              return;
+              if (!(err instanceof RestartedError) || finished) {
+                lose(k, err);
+                return;
+              }
+              // A board that restarted is given its shard again and the current parameters, and rejoins.
+              try {
+                await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name}), again`);
+              } catch (again) {
+                lose(k, again);
+                return;
+              }
+              local[k].set(server);
+              counts.rejoined++;
+              run.say(`board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`);
+              continue;
             }
             if (finished) return;
             counts.pushes++;

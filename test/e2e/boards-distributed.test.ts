@@ -2,6 +2,7 @@
 // with this computer as the parameter server. Every supported algorithm converges on noiseless data;
 // the run file holds the server's records (updates with their staleness, the global curve, each
 // board's own) and each board's records sit beside it; an unplugged board leaves the others going.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,16 @@ function records(file: string): ProtocolRecord[] {
 }
 
 const ports = () => picos.flatMap((p) => ['--port', p.path]);
+
+/** A `host` command left running, to interrupt. */
+function spawnHost(args: string[]): { child: ChildProcess; err: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'host/bin.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, err: () => err, exited };
+}
 
 beforeAll(async () => {
   for (let i = 0; i < 4; i++) picos.push(await startVirtualPico());
@@ -97,6 +108,57 @@ describe('boards as workers', () => {
     const path = await picos[3].replug();
     expect((await host(['flash', '--port', path], { env, timeoutMs: 120000 })).code).toBe(0);
   }, 180000);
+
+  it('applies a far slower board\'s stale pushes, recording their staleness, and never waits for it', async () => {
+    // A fifth board at the real board's pace among four at desktop pace.
+    const slow = await startVirtualPico({ pace: 'board' });
+    try {
+      expect((await host(['flash', '--port', slow.path], { env, timeoutMs: 180000 })).code).toBe(0);
+      const out = join(mkdtempSync(join(dir, 'slow-')), 'run.ndjson');
+      const r = await host(['distributed', '--algorithm', 'easgd', ...ports(), '--port', slow.path, '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '60', '--format', 'ndjson', '--out', out], { env, timeoutMs: 180000 });
+      expect(r.code, r.stderr).toBe(0);
+      const recs = records(out);
+      const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
+      const fromSlow = updates.filter((u) => u.worker === 4);
+      const fromFast = updates.filter((u) => u.worker < 4);
+      expect(fromSlow.length).toBeGreaterThan(0);
+      // The fast boards pushed many times for each of the slow board's pushes, which arrive stale.
+      expect(fromFast.length).toBeGreaterThan(4 * fromSlow.length);
+      expect(Math.max(...fromSlow.map((u) => u.staleness))).toBeGreaterThan(10);
+      expect((recs[recs.length - 1] as DoneRecord).reason).toBe('epochs');
+    } finally {
+      await slow.close();
+    }
+  }, 240000);
+
+  it('gives a board that restarts mid-run its shard again and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
+    const out = join(mkdtempSync(join(dir, 'reset-')), 'run.ndjson');
+    const run = spawnHost(['distributed', '--algorithm', 'downpour', ...ports(), '--data', DATA, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out]);
+    let heard = 0;
+    const off = picos[2].onOutput((b) => (heard += b.length));
+    for (let i = 0; i < 200 && heard < 20000; i++) await new Promise((r) => setTimeout(r, 50));
+    off();
+    await picos[2].reset();
+    for (let i = 0; i < 200 && !/board 3 .* restarted/.test(run.err()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(run.err()).toMatch(/board 3 \(\/dev\/pts\/\d+\) restarted: it has its shard again and starts from the current parameters/);
+    // It trains again: its file gains rounds after the reboot.
+    const boardFile3 = () => readdirSync(join(out, '..')).find((x) => /-board3\.ndjson$/.test(x)) as string;
+    const afterReboot = () => {
+      const b = records(join(out, '..', boardFile3()));
+      return b.slice(b.findIndex((x) => x.type === 'hello') + 1).filter((x) => x.type === 'done').length;
+    };
+    for (let i = 0; i < 200 && afterReboot() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(afterReboot()).toBeGreaterThanOrEqual(2);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    const recs = records(out);
+    expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 0, rejoined: 1 } });
+    // Every board file ends with a complete round: its done record.
+    for (const f of readdirSync(join(out, '..')).filter((x) => /-board\d\.ndjson$/.test(x))) {
+      const b = records(join(out, '..', f));
+      expect(b[b.length - 1].type).toBe('done');
+    }
+  }, 120000);
 
   it('refuses what boards cannot do yet, before anything is sent', async () => {
     const r = await host(['distributed', '--algorithm', 'hogwild', ...ports(), '--data', DATA], { env });
