@@ -93,6 +93,8 @@ class LivePlot implements MonitorView {
   private dirty = false;
   private records = 0;
   private readonly t0 = Date.now();
+  /** A parallel run's workers (boards): their latest loss and counts, and their last update's staleness. */
+  private workers = new Map<number, { loss: number | null; samples: number; updates: number; staleness: number | null }>();
 
   constructor(private readonly opts: ViewOptions) {
     this.opts.stream.write('\x1b[?25l'); // hide the cursor while redrawing
@@ -105,6 +107,14 @@ class LivePlot implements MonitorView {
       this.loss = new Series();
       this.val = new Series();
       this.w = new Series();
+      this.workers = new Map();
+    } else if (r.type === 'worker') {
+      const w = this.workers.get(r.worker);
+      this.workers.set(r.worker, { loss: r.loss, samples: r.samples, updates: r.updates, staleness: w ? w.staleness : null });
+    } else if (r.type === 'update') {
+      const w = this.workers.get(r.worker);
+      if (w) w.staleness = r.staleness;
+      return; // many a second: not worth a redraw each
     } else if (r.type === 'epoch') {
       this.loss.push(r.epoch, this.opts.log ? Math.log10(Math.max(r.loss, 1e-30)) : r.loss);
       if (r.val_loss !== undefined) this.val.push(r.epoch, this.opts.log ? Math.log10(Math.max(r.val_loss, 1e-30)) : r.val_loss);
@@ -151,8 +161,25 @@ class LivePlot implements MonitorView {
       out.push('', 'w per epoch' + (this.w.y.length > 0 && this.start && this.start.features > 1 ? ' (first feature)' : ''));
       out.push(plotChart([this.w.resample(cols)], Math.max(3, Math.floor(h / 2)), (x) => x, [asciichart.green], false));
     }
+    if (this.workers.size > 0) out.push('', ...this.workerLines());
     out.push(...this.notes.slice(-6));
     this.opts.stream.write('\x1b[H\x1b[2J' + out.join('\n') + '\n');
+  }
+
+  /** One line per worker under the charts: "board 2  /dev/ttyACM1  loss 0.0123  updates 120  staleness 3". */
+  private workerLines(): string[] {
+    const ports = (this.start?.parallel?.ports as string[] | undefined) ?? [];
+    const kind = this.start?.source === 'board' ? 'board' : 'worker';
+    const rows = [...this.workers.entries()].sort((a, b) => a[0] - b[0]).map(([k, w]) => [
+      `${kind} ${k + 1}`,
+      ports[k] ?? '',
+      `loss ${w.loss === null ? 'not finite' : formatF32(w.loss)}`,
+      `updates ${w.updates.toLocaleString('en-US')}`,
+      `samples ${w.samples.toLocaleString('en-US')}`,
+      w.staleness === null ? '' : `staleness ${w.staleness}`,
+    ]);
+    const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    return rows.map((r) => r.map((v, c) => v.padEnd(width[c])).join('  ').trimEnd());
   }
 
   close(): void {

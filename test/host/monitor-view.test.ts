@@ -75,3 +75,21 @@ describe('monitor y labels', () => {
     for (const l of loss) expect(l.replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(4);
   });
 });
+
+describe('monitor of a parallel run', () => {
+  it('shows one line per board under the charts: its port, loss, counts and last staleness', () => {
+    const { stream, lastScreen } = fakeTty();
+    const view = createView({ log: false, plot: true, stream, title: 'boards' });
+    view.update({ type: 'start', protocol: 3, source: 'board', config: { optimizer: 'sgd', lr: 0.02, batch: 1 } as never, samples: 40, features: 1, train: 40, val: 0, parallel: { algorithm: 'easgd', workers: 2, ports: ['/dev/ttyACM0', '/dev/ttyACM1'] } } as ProtocolRecord);
+    for (let e = 0; e < 3; e++) {
+      view.update(epoch(e, 1 / (e + 1), 1 + e));
+      view.update({ type: 'worker', epoch: e, worker: 0, w: [1], b: 0, loss: 0.5 / (e + 1), samples: 20 * e, updates: e } as ProtocolRecord);
+      view.update({ type: 'worker', epoch: e, worker: 1, w: [1], b: 0, loss: null, samples: 20 * e, updates: e } as ProtocolRecord);
+      view.update({ type: 'update', worker: 1, t: e, read: 2 * e, version: 2 * e + 4, staleness: 3 } as ProtocolRecord);
+    }
+    view.close();
+    const screen = lastScreen();
+    expect(screen).toMatch(/^board 1 {2}\/dev\/ttyACM0 {2}loss 0\.16666667 {2}updates 2 {2}samples 40$/m);
+    expect(screen).toMatch(/^board 2 {2}\/dev\/ttyACM1 {2}loss not finite {2}updates 2 {2}samples 40 {2}staleness 3$/m);
+  });
+});
