@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--no-tfjs', 'leave TF.js out')
     .option('--no-board', 'leave the virtual Pico out')
     .option('--no-board-speed', 'leave the board-speed section (Duktape as an interpreter proxy) out')
-    .addOption(new Option('--only <section>', 'measure one section alone').choices(['throughput', 'memory', 'virtual-pico', 'scaling', 'parallel', 'board-speed']))
+    .addOption(new Option('--only <section>', 'measure one section alone').choices(['throughput', 'memory', 'virtual-pico', 'scaling', 'parallel', 'boards', 'board-speed']))
     .action(async (o: { json?: boolean; quick?: boolean; clock: 'cpu' | 'wall'; tfjs: boolean; board: boolean; boardSpeed: boolean; only?: string }) => {
       const { runBench, BENCH_SECTIONS } = await import('../bench/run.ts');
       const { formatReport } = await import('../bench/report.ts');

@@ -103,6 +103,12 @@ export interface BoardRun {
   out: string;
   /** One line for the person watching (a board lost, the end). */
   say(text: string): void;
+  /**
+   * Late joiners (boards on other laptops, over MQTT): called once the run is going with `seat`,
+   * which puts a worker in the place of one that is gone (that place's shard; it starts from the
+   * current parameters) and resolves with the place's index, or null when none is free or the run is over.
+   */
+  admit?(seat: (worker: RoundWorker) => Promise<number | null>): void;
 }
 
 export const BOARD_ALGORITHMS = ['downpour', 'easgd', 'sync'] as const;
@@ -171,7 +177,9 @@ export function applySyncRound(s: PushServer, ends: (Float32Array | null)[], liv
 }
 
 export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
-  const { workers, config: cfg, parallel: par } = run;
+  const { config: cfg, parallel: par } = run;
+  // workers[k]: who holds place k now (a late joiner may take the place of a worker that is gone).
+  const workers = run.workers.slice();
   const alg = par.algorithm;
   if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
     throw new UserError(`--algorithm ${alg}: boards run ${BOARD_ALGORITHMS.join(', ')} so far; simulate ${alg} by leaving out --port and --boards`);
@@ -265,7 +273,68 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     finish('stopped', 'stopped by Ctrl-C');
     for (const s of workers) s.stop().catch(() => undefined);
   };
+
+  /** Downpour, EASGD: place k's rounds, each pushed as it ends, until the run ends or its board is gone. */
+  const serve = async (k: number): Promise<void> => {
+    while (!finished && alive[k]) {
+      const read = version;
+      let end: Float32Array;
+      try {
+        end = await round(k, local[k], run.round, cfg.batch);
+      } catch (err) {
+        if (!(err instanceof RestartedError) || finished) {
+          lose(k, err);
+          return;
+        }
+        // A board that restarted is given its shard again and the current parameters, and rejoins.
+        try {
+          await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name}), again`);
+        } catch (again) {
+          lose(k, again);
+          return;
+        }
+        local[k].set(server);
+        counts.rejoined++;
+        run.say(`board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`);
+        continue;
+      }
+      if (finished) return;
+      counts.pushes++;
+      const elastic = applyPush(alg, { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, local[k], end);
+      version++;
+      counts.updates++;
+      counts.fetches++;
+      updates[k]++;
+      sink.update(k, micros(), read, version, -1, NaN, elastic);
+      progress(shards[k].length * run.round);
+    }
+  };
+  const loops: Promise<void>[] = [];
+
+  let joinedLate = 0;
+  const taking = new Array<boolean>(p).fill(false);
+  const seat = async (w: RoundWorker): Promise<number | null> => {
+    const k = alive.findIndex((a, i) => !a && !taking[i]);
+    if (finished || k < 0) return null;
+    taking[k] = true;
+    try {
+      await w.upload(shardData[k], `shard ${k + 1} (${w.name})`);
+    } finally {
+      taking[k] = false;
+    }
+    if (finished || alive[k]) return null;
+    workers[k].close();
+    workers[k] = w;
+    local[k].set(server);
+    alive[k] = true;
+    joinedLate++;
+    run.say(`${w.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
+    if (alg !== 'sync') loops.push(serve(k));
+    return k;
+  };
+
   process.on('SIGINT', onSigint);
+  run.admit?.(seat);
   try {
     if (alg === 'sync') {
       // Rounds at a barrier: one full-batch step on every shard, combined as sync.ts combines sums.
@@ -293,42 +362,8 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
         progress(live.reduce((a, b) => a + b, 0));
       }
     } else {
-      await Promise.all(
-        workers.map(async (_, k) => {
-          while (!finished && alive[k]) {
-            const read = version;
-            let end: Float32Array;
-            try {
-              end = await round(k, local[k], run.round, cfg.batch);
-            } catch (err) {
-              if (!(err instanceof RestartedError) || finished) {
-                lose(k, err);
-                return;
-              }
-              // A board that restarted is given its shard again and the current parameters, and rejoins.
-              try {
-                await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name}), again`);
-              } catch (again) {
-                lose(k, again);
-                return;
-              }
-              local[k].set(server);
-              counts.rejoined++;
-              run.say(`board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`);
-              continue;
-            }
-            if (finished) return;
-            counts.pushes++;
-            const elastic = applyPush(alg, { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, local[k], end);
-            version++;
-            counts.updates++;
-            counts.fetches++;
-            updates[k]++;
-            sink.update(k, micros(), read, version, -1, NaN, elastic);
-            progress(shards[k].length * run.round);
-          }
-        }),
-      );
+      for (let k = 0; k < p; k++) loops.push(serve(k));
+      for (let i = 0; i < loops.length; i++) await loops[i];
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -338,7 +373,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const diverged = (reason as DoneRecord['reason']) === 'diverged';
   const params = diverged ? recorder.lastGood : server;
   const loss = diverged ? recorder.lastGoodLoss : meanLoss(setup, server, setup.trainIdx, nTrain);
-  const all = { ...counts, time_us: micros() };
+  const all = { ...counts, ...(joinedLate > 0 ? { joined_late: joinedLate } : {}), time_us: micros() };
   sink.done(reason, epoch, params, f, loss, message, all);
   return { reason, counts: all };
 }

@@ -10,7 +10,7 @@ import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { generateDataset } from '../../shared/parallel/generate.ts';
 import { parseDecimal, quoteCell, readDataset, type CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
-import type { RoundWorker } from '../distributed/boards.ts';
+import type { BoardRun } from '../distributed/boards.ts';
 
 export interface ParallelRun {
   data: CsvDataset;
@@ -21,7 +21,7 @@ export interface ParallelRun {
   /** Threads: the paper's atomic add (a compare-and-swap loop) instead of plain stores. */
   cas?: boolean;
   /** Real boards as the workers (one per session), each training `round` epochs between exchanges. */
-  boards?: { workers: RoundWorker[]; round: number; out: string; say(text: string): void };
+  boards?: Omit<BoardRun, 'data' | 'config' | 'parallel'>;
 }
 
 export interface ParallelResult {

@@ -47,8 +47,14 @@ export interface DashboardOptions {
 
 export interface Dashboard {
   url: string;
-  /** A record (or a line that holds one; other lines are ignored) for the pages. */
+  /**
+   * A record (or a line that holds one; other lines are ignored) for the pages. Update records (a
+   * parallel run's, thousands a second) are counted into the store and never sent on: the pages get
+   * their summary (`updates` events) once per flush.
+   */
   push(record: ProtocolRecord | string): void;
+  /** A line for the person watching (a board that is gone, …): shown on every page, the latest one kept for new pages. */
+  say(text: string): void;
   /** Pages connected right now. */
   clients(): number;
   readonly store: RecordStore;
@@ -119,12 +125,16 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
   // The config travels inside the page; `<` is escaped so no title can close the script element.
   // Made per request: the class's addresses are known only once the server listens.
   const html = (): string => {
-    const config = JSON.stringify({ title, budget: pageBudget, log: !!o.log, console: !!o.console, classroom: o.classroom ?? [] }).replace(/</g, '\\u003c');
+    const config = JSON.stringify({ title, budget: pageBudget, log: !!o.log, console: !!o.console, classroom: o.classroom ?? [], control: !!o.control }).replace(/</g, '\\u003c');
     return page.replace(/\{\{TITLE\}\}/g, () => escapeHtml(title)).replace('{{CONFIG}}', () => config);
   };
 
   const clients = new Set<ServerResponse>();
   let pending: ProtocolRecord[] = [];
+  /** Update records came since the last flush: their summary goes out with it. */
+  let updates = false;
+  /** The latest line said (say()), for pages that connect later. */
+  let said = '';
   let timer: NodeJS.Timeout | null = null;
   /** Whether the board was last told to pause: every page shows it, and a new run clears it. */
   let paused = false;
@@ -141,10 +151,18 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
   function flush(): void {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (pending.length === 0) return;
-    const data = JSON.stringify(pending);
-    pending = [];
-    for (const res of clients) send(res, 'records', data);
+    if (pending.length > 0) {
+      const data = JSON.stringify(pending);
+      pending = [];
+      for (const res of clients) send(res, 'records', data);
+    }
+    // After the records it follows, so that a page has the run it belongs to.
+    const state = updates ? store.parallelState() : null;
+    updates = false;
+    if (state) {
+      const data = JSON.stringify(state);
+      for (const res of clients) send(res, 'updates', data);
+    }
   }
 
   async function control(action: (typeof ACTIONS)[number], res: ServerResponse): Promise<void> {
@@ -267,7 +285,7 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
       res.socket?.setNoDelay(true);
       // Reconnect within a second when the host comes back, rather than the browser's default three.
       res.write('retry: 1000\n\n');
-      send(res, 'snapshot', JSON.stringify({ ...store.snapshot(pageBudget), paused }));
+      send(res, 'snapshot', JSON.stringify({ ...store.snapshot(pageBudget), paused, notice: said }));
       clients.add(res);
       req.on('close', () => clients.delete(res));
     } else if (req.method === 'POST' && path.startsWith('/control/')) {
@@ -297,11 +315,20 @@ export async function startDashboard(o: DashboardOptions = {}): Promise<Dashboar
     push(record) {
       const r = typeof record === 'string' ? parseRecord(record) : record;
       if (!r) return;
+      // The summary of the run that ends goes out before the next one starts.
+      if ((r.type === 'start' || r.type === 'walk') && updates && clients.size > 0) flush();
       store.add(r);
       if (r.type === 'start' || r.type === 'walk') paused = false;
       if (clients.size === 0) return;
-      pending.push(r);
+      if (r.type === 'update') updates = true;
+      else pending.push(r);
       if (!timer) timer = setTimeout(flush, flushMs);
+    },
+    say(text) {
+      said = text;
+      flush();
+      const data = JSON.stringify(text);
+      for (const res of clients) send(res, 'notice', data);
     },
     close() {
       flush();

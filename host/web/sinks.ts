@@ -1,5 +1,6 @@
 // The live page as a record sink for a command: starts the dashboard when --web is given, wires its
 // buttons to the boards, and keeps it up after the run until Ctrl-C.
+import type { Command } from 'commander';
 import type { ProtocolRecord } from '../../shared/protocol.ts';
 import type { Command as Command_ } from '../../shared/wire.ts';
 import type { BoardSession } from '../board-session.ts';
@@ -10,14 +11,27 @@ import type { RunHistory } from '../monitor/history.ts';
 import { createConsole } from './console.ts';
 import { startDashboard } from './server.ts';
 
-/** The web dashboard's record sink and its shutdown, or nothing without --web. Its buttons act on every board given. */
+/**
+ * --web and the options that go with it, for a command without addMonitorOptions (host
+ * distributed); `host: false` when the command declares --host itself (one address for all it serves).
+ */
+export function addWebOptions(cmd: Command, o: { host?: boolean } = {}): Command {
+  cmd.option('--web', 'also serve the live dashboard page');
+  if (o.host !== false) cmd.option('--host <address>', 'address the dashboard listens on (default 127.0.0.1: this computer only)');
+  return cmd.option('--web-port <n>', 'dashboard port (default: a free one)').option('--log', 'the dashboard\'s loss chart starts on a log scale');
+}
+
+/**
+ * The web dashboard's record sink and its shutdown, or nothing without --web. Its buttons act on
+ * every board given (none: the page has no buttons to press). `say` puts a line on the page too.
+ */
 export async function webSinks(
   opts: MonitorCliOptions,
   sessions: BoardSession | BoardSession[],
   title = 'pico-trainer',
   history?: RunHistory,
-): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; url?: string; close(): Promise<void>; hold(): Promise<void> }> {
-  if (!opts.web) return { sinks: [], close: async () => undefined, hold: async () => undefined };
+): Promise<{ sinks: ((r: ProtocolRecord) => void)[]; url?: string; say(text: string): void; close(): Promise<void>; hold(): Promise<void> }> {
+  if (!opts.web) return { sinks: [], say: () => undefined, close: async () => undefined, hold: async () => undefined };
   const boards = Array.isArray(sessions) ? sessions : [sessions];
   const all = async (cmd: Command_) => {
     await Promise.all(boards.map((s) => s.link.sendCommand(cmd)));
@@ -53,6 +67,7 @@ export async function webSinks(
   return {
     sinks: [(r) => dash.push(r)],
     url: shown,
+    say: (text) => dash.say(text),
     close: () => dash.close(),
     // After the run the page stays up for the class until Ctrl-C.
     hold: () =>

@@ -47,9 +47,9 @@ export interface Running {
 }
 
 /** Starts a long-running `host` command (monitor, train --monitor) and keeps its output. */
-export function hostInBackground(args: string[]): Running {
+export function hostInBackground(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Running {
   const [cmd, argv] = hostArgv(args);
-  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

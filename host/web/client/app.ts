@@ -11,7 +11,8 @@ import type { WalkRun } from '../../plot/runs.ts';
 import { PALETTE } from '../../plot/svg.ts';
 import { consoleRecord, startConsole } from './console.ts';
 import { compactNumber } from './format.ts';
-import { RecordStore, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
+import { fmtRate, fmtStale, headline, isParallelRun, parallelLoss, parallelSettings, renderStaleness, renderWorkers, trimLegend, workerViews, type ParallelTrack } from './parallel.ts';
+import { RecordStore, type ParallelState, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
 
 interface PageConfig {
   title: string;
@@ -22,8 +23,10 @@ interface PageConfig {
   console?: boolean;
   /** The addresses the class types (the page listens beyond this computer); the first is the QR code's. */
   classroom?: string[];
+  /** Pause, Resume and Stop act on something (a parallel run without boards to control hides them). */
+  control?: boolean;
 }
-type ServerSnapshot = Snapshot & { paused: boolean };
+type ServerSnapshot = Snapshot & { paused: boolean; notice?: string };
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const config = JSON.parse($('config').textContent || '{}') as PageConfig;
@@ -46,8 +49,18 @@ events.addEventListener('snapshot', (e) => {
   connected = true;
   lossChart = destroy(lossChart);
   paramChart = destroy(paramChart);
-  notice('');
+  notice(s.notice ?? '');
   schedule();
+});
+// A parallel run's update records stay on the server: their summary comes after the records it follows.
+events.addEventListener('updates', (e) => {
+  const u = JSON.parse((e as MessageEvent).data) as { run: number; parallel: ParallelState };
+  store.setParallel(u.run, u.parallel);
+  schedule();
+});
+// A line from the command for the person watching (a board that is gone).
+events.addEventListener('notice', (e) => {
+  notice(JSON.parse((e as MessageEvent).data) as string);
 });
 events.addEventListener('records', (e) => {
   const batch = JSON.parse((e as MessageEvent).data) as ProtocolRecord[];
@@ -156,13 +169,22 @@ function render(): void {
   const t0 = performance.now();
   const trains = store.runs.filter((r): r is TrainTrack => r.kind === 'train');
   const walks = store.runs.filter((r): r is WalkTrack => r.kind === 'walk');
+  // A parallel run has a view of its own: the global loss over the workers', their states, the updates.
+  const par = isParallelRun(store.current) ? store.current : null;
+  document.body.classList.toggle('parallel', par !== null);
+  for (const id of ['rate-big', 'stale-big', 'parallel-section']) $(id).classList.toggle('hidden', par === null);
+  $('controls').classList.toggle('hidden', par !== null && !config.control);
   $('loss-section').classList.toggle('hidden', trains.length === 0);
-  $('params-section').classList.toggle('hidden', trains.length === 0);
+  $('params-section').classList.toggle('hidden', trains.length === 0 || par !== null);
   $('walk-section').classList.toggle('hidden', walks.length === 0);
   renderHeader(store.current);
   renderSettings(store.current);
   let points = 0;
-  if (trains.length) {
+  if (par) {
+    points = renderParallelLoss(par);
+    renderParallel(par);
+    fitCharts();
+  } else if (trains.length) {
     points = renderLoss(trains);
     renderParams(trains[trains.length - 1]);
     fitCharts();
@@ -221,6 +243,7 @@ function renderSettings(run: RunTrack | null): void {
   if (key === settingsFor) return;
   settingsFor = key;
   const rows: [string, string][] = [];
+  if (run && isParallelRun(run)) rows.push(...parallelSettings(run));
   if (run && run.kind === 'train' && run.start) rows.push(...trainSettings(run.start));
   if (run && run.kind === 'walk' && run.walk) rows.push(...walkSettings(run.walk));
   if (store.hello) rows.push(['firmware', `${store.hello.firmware} · ${store.hello.runtime}`]);
@@ -382,12 +405,12 @@ function epochAxis(): uPlot.Axis {
   };
 }
 
-function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, series: uPlot.Series[], log: boolean): Chart {
+function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, series: uPlot.Series[], log: boolean, yAxis: Partial<uPlot.Axis> = {}): Chart {
   el.textContent = '';
   const opts: uPlot.Options = {
     ...chartSize(el, share),
     scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
-    axes: [epochAxis(), axis(yLabel)],
+    axes: [epochAxis(), { ...axis(yLabel), ...yAxis }],
     series: [{ label: 'epoch' }, ...series],
     // The header shows the latest numbers in large type; the legend only names the lines.
     legend: { live: false },
@@ -445,6 +468,44 @@ function renderLoss(trains: TrainTrack[]): number {
   $('scale').textContent = logScale ? 'Linear scale' : 'Log scale';
   $('scale').setAttribute('aria-pressed', String(logScale));
   return data[0].length;
+}
+
+/** A parallel run's loss: each worker's on its shard, thin, under the global loss, bold. */
+function renderParallelLoss(run: ParallelTrack): number {
+  const { series, data, key } = parallelLoss(run, logScale);
+  if (!lossChart || lossChart.key !== key) {
+    lossChart = destroy(lossChart);
+    // A parallel run's loss falls through many decades: the log axis labels them 1e-8, not 0.
+    const values = (_u: uPlot, splits: (number | null)[]) =>
+      splits.map((v) => (v === null || !isFinite(v) ? '' : v === 0 || (Math.abs(v) >= 0.01 && Math.abs(v) < 1e5) ? String(Number(v.toPrecision(6))) : v.toExponential(0)));
+    lossChart = makeChart($('loss-chart'), key, 1, logScale ? 'cost (MSE, log)' : 'cost (MSE)', series, logScale, { values });
+    trimLegend(lossChart.u.root, run);
+  }
+  lossChart.u.setData(data as uPlot.AlignedData);
+  $('scale').textContent = logScale ? 'Linear scale' : 'Log scale';
+  $('scale').setAttribute('aria-pressed', String(logScale));
+  return data[0].length;
+}
+
+/** The big numbers of a parallel run, its workers' table and the staleness histogram. */
+function renderParallel(run: ParallelTrack): void {
+  const h = headline(run);
+  const last = run.last;
+  $('value-label').textContent = last && last.val_loss !== undefined ? 'global loss · validation' : 'global loss';
+  $('rate-label').textContent = h.rateLabel;
+  $('rate').textContent = fmtRate(h.rate);
+  $('stale').textContent = h.updates ? `${fmtStale(h.staleMean)} · ${h.staleMax}` : '–';
+  renderWorkers($('workers'), workerViews(run), fmt);
+  const s = run.parallel.staleness;
+  $('stale-view').classList.toggle('hidden', s.n === 0);
+  $('stale-note').textContent =
+    s.n > 0
+      ? `${s.n.toLocaleString('en-US')} updates · mean ${fmtStale(s.sum / s.n)}, max ${s.max}`
+      : run.start && run.start.source === 'threads'
+        ? 'threads keep no record of each update'
+        : 'no updates yet';
+  if (s.n > 0) renderStaleness($('stale-view'), run, schedule);
+  document.body.dataset.updates = String(s.n);
 }
 
 /** w (each feature) and b of the current run. */
@@ -533,6 +594,11 @@ function width(): number {
   store: () => store,
   lossPoints: () => (lossChart ? lossChart.u.data[0].length : 0),
   lossSeries: () => (lossChart ? lossChart.u.series.slice(1).map((s) => s.label) : []),
+  /** How many values each line of the loss chart draws (null and NaN left out), by its label. */
+  lossValues: () =>
+    lossChart ? Object.fromEntries(lossChart.u.series.slice(1).map((s, i) => [s.label, Array.from((lossChart as Chart).u.data[i + 1] as ArrayLike<number | null | undefined>).filter((v) => v !== null && v !== undefined && v === v).length])) : {},
+  /** A parallel run's workers as the table shows them. */
+  workers: () => (isParallelRun(store.current) ? workerViews(store.current) : []),
   logScale: () => (lossChart ? lossChart.u.scales.y.distr === 3 : logScale),
   /** The epoch axis's labels as drawn: text and left/right edges in CSS pixels. */
   epochLabels: (which: 'loss' | 'params') => epochLabels(which === 'loss' ? lossChart : paramChart),
