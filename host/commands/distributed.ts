@@ -8,6 +8,7 @@ import { parseRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { ALGORITHMS } from '../../shared/parallel/options.ts';
 import { UserError } from '../errors.ts';
 import { defaultFormat, FORMATS, RecordFormatter, type OutputFormat } from '../format.ts';
+import { createView } from '../monitor/view.ts';
 import { addParallelOptions, resolveParallelRun } from '../parallel/cli-options.ts';
 import { GENERATORS, parallelData, runParallel } from '../parallel/run.ts';
 import { openRunFile } from '../run-file.ts';
@@ -94,8 +95,9 @@ export function register(program: Command): void {
     .option('-p, --port <path>', 'a board as a worker (repeat for each board): the boards train, this computer is the server', collectPorts)
     .option('--boards <all>', 'every Pico and virtual Pico found as the workers')
     .option('--round <epochs>', 'boards: local epochs a board trains between two exchanges with the server (default 1)')
+    .option('--no-plot', 'on a terminal: one text line per epoch-equivalent instead of the live plot (with a line per board)')
     .option('--listen', 'boards on other laptops join this run over MQTT (a broker embedded here; --workers N: how many workers in all to wait for)')
-    .option('--host <address>', '--listen: the address the embedded broker listens on (default 127.0.0.1: this computer only; 0.0.0.0 for the class)')
+    .option('--host <address>', 'the address the embedded broker (--listen) and the live page (--web) listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the class)')
     .option('--mqtt-port <port>', '--listen: the embedded broker\'s port (default 1883)')
     .option('--broker <mqtt://host:port>', 'use this MQTT broker (Mosquitto, …) instead of embedding one; implies --listen')
     .option('--join <mqtt://host:port>', 'a student\'s laptop: this computer\'s boards (--port) become workers of the teacher\'s run');
@@ -161,6 +163,8 @@ export function register(program: Command): void {
     }
     const format = o.format ?? defaultFormat(process.stdout);
     const formatter = new RecordFormatter(format);
+    // On a terminal the text is a live plot of the global loss, with a line per board under it.
+    const live = format === 'text' && process.stdout.isTTY === true && o.plot !== false ? createView({ log: !!o.log, plot: true, stream: process.stdout, title: `pico-trainer distributed · ${algorithm}` }) : null;
     const fd = out === undefined ? -1 : openRunFile(out);
     // The figure's runs are collected as records arrive: a run of millions of updates keeps only counts.
     const collector = new RunCollector(basename(name));
@@ -173,7 +177,8 @@ export function register(program: Command): void {
     let result;
     try {
       const say = (t: string) => {
-        process.stderr.write(`${t}\n`);
+        if (live) live.message(t);
+        else process.stderr.write(`${t}\n`);
         web.say(t);
       };
       const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room) } : sessions.length > 0 ? { workers: sessions.map(localBoard), round, out: out as string, say } : undefined;
@@ -183,6 +188,10 @@ export function register(program: Command): void {
         if (r !== null && o.figure !== undefined) collector.add(r);
         if (r !== null && r.type === 'done') done = r;
         if (r !== null) for (const sink of web.sinks) sink(r);
+        if (live) {
+          if (r !== null) live.update(r);
+          return;
+        }
         for (const out of formatter.line(line)) pending += out + '\n';
         if (pending.length >= 65536) flush();
       });
@@ -191,6 +200,7 @@ export function register(program: Command): void {
       await web.close();
       throw err;
     } finally {
+      live?.close();
       flush();
       if (fd >= 0) closeSync(fd);
       const end = done as DoneRecord | null;

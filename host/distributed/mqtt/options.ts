@@ -44,7 +44,7 @@ export function networkOptions(o: NetworkOptions & Record<string, unknown>): Net
     return { mode: 'listen', host: '', port: 0, broker: o.broker };
   }
   if (!o.listen) {
-    if (o.host !== undefined || o.mqttPort !== undefined) throw new UserError(`--${o.host !== undefined ? 'host' : 'mqtt-port'}: goes with --listen (the broker other laptops join through)`);
+    if (o.host !== undefined || o.mqttPort !== undefined) throw new UserError(o.host !== undefined ? '--host: goes with --listen (the broker other laptops join through) or --web (the live page)' : '--mqtt-port: goes with --listen (the broker other laptops join through)');
     return { mode: 'none' };
   }
   const port = o.mqttPort === undefined ? DEFAULT_MQTT_PORT : Number(o.mqttPort);
