@@ -10,7 +10,7 @@ import { findFunction } from '../../plot/functions.ts';
 import type { WalkRun } from '../../plot/runs.ts';
 import { PALETTE } from '../../plot/svg.ts';
 import { consoleRecord, startConsole } from './console.ts';
-import { compactNumber } from './format.ts';
+import { compactNumber, gaps } from './format.ts';
 import { fmtRate, fmtStale, headline, isParallelRun, parallelLoss, parallelSettings, renderStaleness, renderWorkers, trimLegend, workerViews, type ParallelTrack } from './parallel.ts';
 import { RecordStore, type ParallelState, type RunTrack, type Snapshot, type TrainTrack, type WalkTrack } from '../store.ts';
 
@@ -418,16 +418,6 @@ function makeChart(el: HTMLElement, key: string, share: number, yLabel: string, 
   // Once uPlot has laid out the new chart (its size and legend come in a microtask), fit again.
   requestAnimationFrame(() => fitCharts());
   return { u: new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el), key };
-}
-
-/** NaN (no value) and, on a log axis, values ≤ 0 become gaps. */
-function gaps(col: number[], log: boolean): (number | null)[] {
-  const out = new Array<number | null>(col.length);
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i];
-    out[i] = v === v && (!log || v > 0) ? v : null;
-  }
-  return out;
 }
 
 function runLabel(run: TrainTrack, i: number, all: TrainTrack[]): string {

@@ -16,3 +16,13 @@ export function compactNumber(v: number, incr: number, top = Math.abs(v)): strin
   if (/^-0$/.test(text)) text = '0';
   return text === '0' ? text : text + suffix;
 }
+
+/** NaN (no value) and, on a log axis, values ≤ 0 become gaps (null) in a chart's column. */
+export function gaps(col: number[], log: boolean): (number | null)[] {
+  const out = new Array<number | null>(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    out[i] = v === v && (!log || v > 0) ? v : null;
+  }
+  return out;
+}

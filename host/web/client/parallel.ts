@@ -8,6 +8,7 @@ import type uPlot from 'uplot';
 import { stalenessPlot } from '../../plot/parallel.ts';
 import { PALETTE } from '../../plot/svg.ts';
 import type { ParallelState, RunTrack, TrainTrack } from '../store.ts';
+import { gaps } from './format.ts';
 
 export type ParallelTrack = TrainTrack & { parallel: ParallelState };
 
@@ -159,15 +160,6 @@ export function fmtMicros(us: number): string {
   if (us < 1000) return `${Math.round(us)} µs`;
   if (us < 1e6) return `${Number((us / 1000).toPrecision(3))} ms`;
   return `${Number((us / 1e6).toPrecision(3))} s`;
-}
-
-function gaps(col: number[], log: boolean): (number | null)[] {
-  const out = new Array<number | null>(col.length);
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i];
-    out[i] = v === v && (!log || v > 0) ? v : null;
-  }
-  return out;
 }
 
 /**
