@@ -165,6 +165,8 @@ export class RecordFormatter {
   /** A parallel run's epoch line waits for its workers; any record but theirs lets it out first. */
   private text(r: ProtocolRecord): string[] {
     if (r.type === 'worker') return this.worker(r.epoch, r.worker, r.loss);
+    // The command says it on stderr as it happens (a board gone, back): the text would say it twice.
+    if (r.type === 'worker_state') return [];
     const out = this.flush();
     out.push(...this.textOf(r));
     return out;

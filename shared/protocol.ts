@@ -15,7 +15,7 @@ export const MAX_BITS_VALUES = 12;
 /**
  * Bumped whenever a record or a command changes shape. The hello and start records carry it.
  * 2: float32 bits in the board's epoch/done/step records; the upload's value stream and chained checksum.
- * 3: parallel runs (shared/parallel/): `worker` and `update` records, the start record's `parallel`
+ * 3: parallel runs (shared/parallel/): `worker`, `update` and `worker_state` records, the start record's `parallel`
  *    settings and sources `cluster`/`threads`, the epoch record's `version`/`time_us`, the done
  *    record's `counts`.
  */
@@ -106,6 +106,18 @@ export interface UpdateRecord {
   elastic?: number;
 }
 
+/**
+ * Parallel runs: a worker left the run (its board unplugged, its laptop gone) or came back (a
+ * restarted board given its shard again, a late board taking a lost one's place), when it happened.
+ */
+export interface WorkerStateRecord {
+  type: 'worker_state';
+  worker: number;
+  t: number;
+  state: 'gone' | 'back';
+  message?: string;
+}
+
 export interface DoneRecord {
   type: 'done';
   reason: DoneReason;
@@ -182,6 +194,7 @@ export type ProtocolRecord =
   | StepRecord
   | WorkerRecord
   | UpdateRecord
+  | WorkerStateRecord
   | AckRecord
   | ErrorRecord
   | StatusRecord;
@@ -350,6 +363,8 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
       return isInt(o.epoch) && isInt(o.worker) && isNullableNumList(o.w) && (o.b === null || isNum(o.b)) && (o.loss === null || isNum(o.loss)) && isInt(o.samples) && isInt(o.updates)
         ? (o as unknown as WorkerRecord)
         : null;
+    case 'worker_state':
+      return isInt(o.worker) && isInt(o.t) && (o.state === 'gone' || o.state === 'back') && (o.message === undefined || isStr(o.message)) ? (o as unknown as WorkerStateRecord) : null;
     case 'update':
       return isInt(o.worker) && isInt(o.t) && isInt(o.read) && isInt(o.version) && isNum(o.staleness) && o.staleness === (o.version as number) - 1 - (o.read as number) &&
         (o.lost === undefined || isInt(o.lost)) && (o.backlog === undefined || isNum(o.backlog)) && (o.elastic === undefined || isNum(o.elastic))

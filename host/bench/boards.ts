@@ -22,7 +22,7 @@ export interface BoardsBenchRow {
   seconds: number;
 }
 
-const QUIET: ParallelSink = { start() {}, epoch() {}, worker() {}, update() {}, done() {} };
+const QUIET: ParallelSink = { start() {}, epoch() {}, worker() {}, update() {}, done() {}, state() {} };
 
 export async function benchBoards(firmware: string, opts: { quick: boolean; log: (m: string) => void }): Promise<BoardsBenchRow[]> {
   const counts = opts.quick ? [1, 2] : [1, 2, 4, 8];

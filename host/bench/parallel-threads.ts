@@ -33,6 +33,7 @@ const NO_RECORDS: ParallelSink = {
   worker() {},
   update() {},
   done() {},
+  state() {},
 };
 
 /** A stable step for per-sample SGD on each set (‖x̃‖² ≤ 9 dense, ≤ 3 sparse). */

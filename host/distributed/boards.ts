@@ -265,7 +265,9 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     if (!alive[k]) return;
     alive[k] = false;
     counts.lost_boards++;
-    run.say(`board ${k + 1} (${workers[k].name}) is gone: ${(err as Error).message}; the server goes on with the others`);
+    const line = `board ${k + 1} (${workers[k].name}) is gone: ${(err as Error).message}; the server goes on with the others`;
+    sink.state(k, micros(), 'gone', line);
+    run.say(line);
     if (alive.every((a) => !a)) finish('stopped', 'every board is gone');
   };
 
@@ -295,7 +297,9 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
         }
         local[k].set(server);
         counts.rejoined++;
-        run.say(`board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`);
+        const line = `board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`;
+        sink.state(k, micros(), 'back', line);
+        run.say(line);
         continue;
       }
       if (finished) return;
@@ -328,7 +332,9 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     local[k].set(server);
     alive[k] = true;
     joinedLate++;
-    run.say(`${w.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
+    const line = `${w.name} takes the place of board ${k + 1}: its shard, from the current parameters`;
+    sink.state(k, micros(), 'back', line);
+    run.say(line);
     if (alg !== 'sync') loops.push(serve(k));
     return k;
   };

@@ -113,6 +113,8 @@ export interface WorkerSeen {
   pushes: number;
   t: number;
   gap: number;
+  /** The server said it left the run (a worker_state record), and has not said it came back. */
+  gone?: boolean;
 }
 
 /** The latest update records of a run (at most RECENT_UPDATES, within RECENT_US of the latest one). */
@@ -285,6 +287,9 @@ export class RecordStore {
         break;
       case 'update':
         this.addUpdate(r);
+        break;
+      case 'worker_state':
+        workerOf(this.parallelRun().parallel, r.worker).gone = r.state === 'gone';
         break;
       case 'step': {
         let run = cur;

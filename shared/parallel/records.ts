@@ -5,6 +5,7 @@
 //           epoch-equivalent (N sample-updates over all workers), with the server version and time
 //   worker  each worker's own copy and its loss on its shard, right after each epoch record
 //   update  every update the server applied, with its staleness (the cluster; threads summarize)
+//   worker_state  a worker that left the run or came back (boards)
 //   done    the end, with the run's counts (messages, pushes, fetches, updates, lost, time_us, …)
 import { formatDone, formatEpoch, formatUpdate, formatWorker, type DoneReason, type StartRecord } from '../protocol.ts';
 
@@ -16,6 +17,8 @@ export interface ParallelSink {
   /** `lost` < 0, `backlog`/`elastic` NaN: not this algorithm's. */
   update(worker: number, t: number, read: number, version: number, lost: number, backlog: number, elastic: number): void;
   done(reason: DoneReason, epoch: number, p: Float32Array, f: number, loss: number, message: string, counts: Record<string, number>): void;
+  /** A worker left the run or came back (boards): `message` says why. */
+  state(worker: number, t: number, state: 'gone' | 'back', message: string): void;
 }
 
 /** Records as text lines, float32 values as their shortest decimals. */
@@ -28,6 +31,7 @@ export function textParallelRecords(out: (line: string) => void): ParallelSink {
     },
     worker: (e, k, p, f, loss, samples, updates) => out(formatWorker(e, k, p, f, p[f], loss, samples, updates)),
     update: (k, t, read, version, lost, backlog, elastic) => out(formatUpdate(k, t, read, version, lost, backlog, elastic)),
+    state: (worker, t, state, message) => out(JSON.stringify({ type: 'worker_state', worker, t, state, message })),
     done(reason, e, p, f, loss, message, counts) {
       const s = formatDone(reason, e, p, f, p[f], loss, -1, message);
       out(s.slice(0, -1) + ',"counts":' + JSON.stringify(counts) + '}');

@@ -102,8 +102,11 @@ describe('boards as workers', () => {
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/board 4 \(\/dev\/pts\/\d+\) is gone: .*the server goes on with the others/);
-    const done = records(out).pop() as DoneRecord;
+    const all = records(out);
+    const done = all.pop() as DoneRecord;
     expect(done).toMatchObject({ type: 'done', reason: 'epochs', counts: { lost_boards: 1 } });
+    // The run file says when it happened, as a worker_state record.
+    expect(all.filter((x) => x.type === 'worker_state')).toEqual([expect.objectContaining({ type: 'worker_state', worker: 3, state: 'gone', message: expect.stringMatching(/^board 4 .* is gone/) })]);
     expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-3);
     const path = await picos[3].replug();
     expect((await host(['flash', '--port', path], { env, timeoutMs: 120000 })).code).toBe(0);
@@ -153,6 +156,7 @@ describe('boards as workers', () => {
     expect(await run.exited).toBe(0);
     const recs = records(out);
     expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 0, rejoined: 1 } });
+    expect(recs.filter((x) => x.type === 'worker_state')).toEqual([expect.objectContaining({ worker: 2, state: 'back' })]);
     // Every board file ends with a complete round: its done record.
     for (const f of readdirSync(join(out, '..')).filter((x) => /-board\d\.ndjson$/.test(x))) {
       const b = records(join(out, '..', f));

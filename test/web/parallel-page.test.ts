@@ -105,6 +105,31 @@ describe('a parallel run in the dashboard store', () => {
     expect(JSON.stringify(store.snapshot()).length).toBeLessThan(5000);
   });
 
+  it("takes the server's word for a board that is gone or back (worker_state records), while the run goes on", () => {
+    const store = new RecordStore(1000);
+    store.add({
+      type: 'start',
+      protocol: 3,
+      source: 'board',
+      config: {} as StartRecord['config'],
+      samples: 40,
+      features: 1,
+      train: 40,
+      val: 0,
+      parallel: { algorithm: 'easgd', workers: 3, round: 1, ports: ['/dev/ttyACM0', '/dev/ttyACM1', '/dev/ttyACM2'] },
+    });
+    const run = () => store.current as ParallelTrack;
+    store.add({ type: 'epoch', epoch: 0, w: [1], b: 0, loss: 1, lr: 0.1, version: 0, time_us: 0 });
+    let v = 0;
+    for (let s = 1; s <= 3; s++) for (let k = 0; k < 3; k++) store.add({ type: 'update', worker: k, t: s * 1e6 + k, read: v, version: ++v, staleness: 0 });
+    store.add({ type: 'worker_state', worker: 1, t: 3.5e6, state: 'gone', message: 'board 2 (/dev/ttyACM1) is gone: unplugged' });
+    store.parallelState();
+    expect(workerStates(run())).toEqual(['training', 'gone', 'training']);
+    store.add({ type: 'worker_state', worker: 1, t: 4e6, state: 'back', message: 'board 2 (/dev/ttyACM1) restarted' });
+    store.parallelState();
+    expect(workerStates(run())[1]).not.toBe('gone');
+  });
+
   it('gives each worker its state from the records: training, waiting (silent for a while), gone (the lost boards of the done record)', () => {
     const store = new RecordStore(1000);
     const start: StartRecord = {

@@ -51,9 +51,9 @@ export type WorkerState = 'training' | 'waiting' | 'gone' | 'done';
  *   interval between two, measured on the run's clock against the latest update of any worker);
  *   without update records (threads), its count of updates grew in its latest worker record;
  * - waiting: it has not pushed yet, or not for that long (a warm start, a barrier, a slow or silent board);
- * - gone: the run is over, its done record counts lost boards, and it is one of the waiting ones
- *   (the longest silent first): no record names a lost board while the run goes on (the page shows
- *   the server's line about it), and a late board may have taken a lost one's seat;
+ * - gone: the server said so (a worker_state record, until one says it is back); or, for a run
+ *   without those records, the run is over, its done record counts lost boards, and it is one of
+ *   the waiting ones (the longest silent first);
  * - done: the run is over, and it was not lost.
  */
 export function workerStates(run: ParallelTrack): WorkerState[] {
@@ -72,6 +72,12 @@ export function workerStates(run: ParallelTrack): WorkerState[] {
   } else {
     const latest = run.last ? run.last.epoch : -1;
     for (let k = 0; k < p; k++) states.push(seen(k).moved >= 0 && seen(k).moved === latest ? 'training' : 'waiting');
+  }
+  // The server's own word first: a worker it said is gone is gone, one it said is back is not.
+  const told = par.workers.some((w) => w && w.gone !== undefined);
+  if (told) {
+    const said = states.map((st, k) => (seen(k) as { gone?: boolean }).gone ? 'gone' : st);
+    return run.done ? said.map((st) => (st === 'gone' ? 'gone' : 'done')) : said;
   }
   if (!run.done) return states;
   const counts = run.done.counts;
