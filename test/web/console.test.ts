@@ -353,7 +353,10 @@ describe.skipIf(!hasChromium)('the classroom console on a virtual Pico (host ser
       expect(Number(r.loss)).toBeCloseTo(e.loss!, 4);
     }
     expect(new Set(rows.map((r) => r.loss)).size).toBe(3);
-    expect(await page.evaluate(() => (window as unknown as { dashboard: { lossSeries(): string[] } }).dashboard.lossSeries())).toEqual(['adam #1', 'sgd', 'adam #2']);
+    // The charts follow the records (sent in batches), which may come a moment after the history.
+    const lossSeries = () => page.evaluate(() => (window as unknown as { dashboard: { lossSeries(): string[] } }).dashboard.lossSeries());
+    await page.waitForFunction(() => (window as unknown as { dashboard: { lossSeries(): string[] } }).dashboard.lossSeries().length === 3, undefined, { timeout: 10_000 }).catch(() => undefined);
+    expect(await lossSeries()).toEqual(['adam #1', 'sgd', 'adam #2']);
 
     // Each run's file through its link: its start record first, its done record last.
     for (const r of rows) {
