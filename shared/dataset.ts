@@ -90,13 +90,15 @@ export function appendPacked(ds: Dataset, src: Float32Array, offset: number, cou
   return rows;
 }
 
-/** The packed rows of a dataset (a fresh array). */
-export function packedRows(ds: Dataset): Float32Array {
+/** The packed rows of a dataset (a fresh array): all of them, or the samples `rows` in that order (a shard). */
+export function packedRows(ds: Dataset, rows?: ArrayLike<number>): Float32Array {
   const f = ds.features;
-  const out = new Float32Array(ds.n * (f + 1));
-  for (let i = 0; i < ds.n; i++) {
-    for (let j = 0; j < f; j++) out[i * (f + 1) + j] = ds.x[i * f + j];
-    out[i * (f + 1) + f] = ds.y[i];
+  const n = rows ? rows.length : ds.n;
+  const out = new Float32Array(n * (f + 1));
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    for (let j = 0; j < f; j++) out[k * (f + 1) + j] = ds.x[i * f + j];
+    out[k * (f + 1) + f] = ds.y[i];
   }
   return out;
 }

@@ -18,7 +18,7 @@
 // with it): the firmware's own worker role, which pushes while it trains, is still to come.
 import { basename, dirname, extname, join } from 'node:path';
 import type { TrainConfig } from '../../shared/config.ts';
-import { datasetFromPacked } from '../../shared/dataset.ts';
+import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { centerAdd, elasticMove } from '../../shared/parallel/easgd.ts';
 import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
@@ -119,8 +119,8 @@ export function boardFile(out: string, k: number): string {
   return join(dirname(out), `${basename(out, ext)}-board${k + 1}${ext || '.ndjson'}`);
 }
 
-/** Parameters (w…, b) of a board's done record. */
-function paramsOfDone(d: DoneRecord, f: number): Float32Array {
+/** Parameters (w…, b) of a board's done record, or of the initW/initB a round starts from. */
+export function paramsOfDone(d: { w: readonly number[]; b: number }, f: number): Float32Array {
   const p = new Float32Array(f + 1);
   for (let j = 0; j < f; j++) p[j] = d.w[j];
   p[f] = d.b;
@@ -193,13 +193,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
   const shardData: CsvDataset[] = [];
   for (let k = 0; k < p; k++) {
-    const rows = shards[k];
-    const packed = new Float32Array(rows.length * (f + 1));
-    for (let i = 0; i < rows.length; i++) {
-      for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
-      packed[i * (f + 1) + f] = ds.y[rows[i]];
-    }
-    shardData.push({ packed, features: f, rows: rows.length, header: null });
+    shardData.push({ packed: packedRows(ds, shards[k]), features: f, rows: shards[k].length, header: null });
     await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name})`);
   }
 

@@ -4,7 +4,7 @@
 // (applyPush, applySyncRound). The server's parameters must come out bit for bit as the run's done
 // record says: what the boards computed, and what the server made of it, owe nothing to timing
 // except the order, which the run file records.
-import { datasetFromPacked } from '../../shared/dataset.ts';
+import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { PARALLEL_DEFAULTS, type ParallelConfig } from '../../shared/parallel/options.ts';
 import { serverRule } from '../../shared/parallel/server-optimizer.ts';
 import { prepare } from '../../shared/parallel/setup.ts';
@@ -12,7 +12,7 @@ import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type Star
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import type { CsvDataset } from '../csv.ts';
-import { applyPush, applySyncRound, type PushServer } from './boards.ts';
+import { applyPush, applySyncRound, paramsOfDone, type PushServer } from './boards.ts';
 
 interface Round {
   start: StartRecord;
@@ -40,13 +40,6 @@ function roundsOf(records: ProtocolRecord[]): Round[] {
   return out;
 }
 
-function paramsOf(d: { w: (number | null)[]; b: number | null }, f: number): Float32Array {
-  const p = new Float32Array(f + 1);
-  for (let j = 0; j < f; j++) p[j] = d.w[j] as number;
-  p[f] = d.b as number;
-  return p;
-}
-
 /** The done record the desktop engine ends a round with. */
 function trainAgain(shard: Float32Array, f: number, start: StartRecord): DoneRecord {
   let done: DoneRecord | null = null;
@@ -66,14 +59,7 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
   const ds = datasetFromPacked(data.packed, data.features);
   const setup = prepare(ds, cfg, par);
   const f = setup.f;
-  const shards = setup.shards.map((rows) => {
-    const packed = new Float32Array(rows.length * (f + 1));
-    for (let i = 0; i < rows.length; i++) {
-      for (let j = 0; j < f; j++) packed[i * (f + 1) + j] = ds.x[rows[i] * f + j];
-      packed[i * (f + 1) + f] = ds.y[rows[i]];
-    }
-    return packed;
-  });
+  const shards = setup.shards.map((rows) => packedRows(ds, rows));
   const rounds = boards.map(roundsOf);
   const next = rounds.map(() => 0);
   const mismatches: string[] = [];
@@ -83,13 +69,14 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
   const take = (k: number, from: Float32Array): Float32Array => {
     const r = rounds[k][next[k]++];
     if (!r) throw new Error(`board ${k + 1} has no round for its push ${next[k]}`);
-    const sent = paramsOf({ w: r.start.config.initW, b: r.start.config.initB }, f);
+    const sent = paramsOfDone({ w: r.start.config.initW, b: r.start.config.initB }, f);
     if (!same(sent, from)) mismatches.push(`board ${k + 1} round ${next[k]}: started from ${Array.from(sent)} where the replay has ${Array.from(from)}`);
     const again = trainAgain(shards[k], f, r.start);
     trained++;
-    const end = paramsOf(r.done, f);
-    if (!same(paramsOf(again, f), end) || formatF32(again.loss ?? NaN) !== formatF32(r.done.loss ?? NaN)) {
-      mismatches.push(`board ${k + 1} round ${next[k]}: the board ended at ${Array.from(end)}, the desktop engine at ${Array.from(paramsOf(again, f))}`);
+    const end = paramsOfDone(r.done, f);
+    const desktop = paramsOfDone(again, f);
+    if (!same(desktop, end) || formatF32(again.loss ?? NaN) !== formatF32(r.done.loss ?? NaN)) {
+      mismatches.push(`board ${k + 1} round ${next[k]}: the board ended at ${Array.from(end)}, the desktop engine at ${Array.from(desktop)}`);
     }
     return end;
   };
