@@ -2,6 +2,7 @@
 // Pico's cost model), and says so.
 import { BOARD_FACTS, RECORD_TARGET_MS, UPLOAD_TARGET_MS, type BoardEstimate, type BoardSpeedResult } from './board-speed.ts';
 import { BATCH_MODES, batchLabel, PATH_OPTIMIZERS } from './hand-loops.ts';
+import { alignColumns } from '../text-table.ts';
 
 /** Ratios under this are worth a look (the bar for "about as fast as a hand loop"). */
 export const SLOW_RATIO = 0.9;
@@ -9,9 +10,7 @@ export const SLOW_RATIO = 0.9;
 const AGREE = 1e-3;
 
 function table(head: string[], rows: string[][], right: boolean[] = []): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  return alignColumns([head, ...rows], right, true);
 }
 
 function x(v: number): string {

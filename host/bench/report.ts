@@ -1,15 +1,13 @@
 // The bench's human-readable output: plain aligned tables, one section per figure.
 import type { BenchResult, Rate } from './run.ts';
 import { formatBoardSpeed } from './report-board-speed.ts';
+import { alignColumns } from '../text-table.ts';
 
 export const TARGET_VS_TFJS = 200;
 export const TARGET_VS_HAND = 0.8;
 
 function table(head: string[], rows: string[][], right: boolean[] = []): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return alignColumns([head, ...rows], right, true).join('\n');
 }
 
 /** A rate with a unit that keeps three significant digits: 12.3 M/s, 456 k/s. */

@@ -13,6 +13,7 @@ import { UserError } from '../errors.ts';
 import type { Job } from '../jobs.ts';
 import { addTrainOptions } from '../options.ts';
 import { programName } from '../program.ts';
+import { alignColumns } from '../text-table.ts';
 import { costFigure } from '../plot/figures.ts';
 import { writeFigure } from '../plot/files.ts';
 import { runsFromRecords, type TrainRun } from '../plot/runs.ts';
@@ -38,9 +39,7 @@ function summary(names: string[], results: ProtocolRecord[][]): string {
     return [names[i], done ? String(done.epoch) : '?', done?.loss != null ? formatF32(done.loss) : '—', last?.val_loss !== undefined ? formatF32(last.val_loss) : '', done ? done.reason : 'no done record'];
   });
   const head = ['optimizer', 'epochs', 'final loss', 'val loss', 'ended'];
-  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const fmt = (r: string[]) => r.map((v, c) => v.padEnd(width[c])).join('  ').trimEnd();
-  return [fmt(head), ...rows.map(fmt)].join('\n');
+  return alignColumns([head, ...rows]).join('\n');
 }
 
 export function register(program: Command): void {

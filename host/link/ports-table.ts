@@ -1,5 +1,6 @@
 // The serial ports as a table for people (host ports).
 import type { PortInfo } from './port.ts';
+import { alignColumns } from '../text-table.ts';
 
 export function formatPorts(ports: PortInfo[]): string {
   if (ports.length === 0) {
@@ -12,7 +13,5 @@ export function formatPorts(ports: PortInfo[]): string {
     p.vendorId ? `${p.vendorId}:${p.productId ?? '????'}` : '',
   ]);
   const head = ['PORT', 'KIND', 'MANUFACTURER', 'USB ID'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n';
-  return fmt(head) + rows.map(fmt).join('');
+  return alignColumns([head, ...rows]).map((l) => l + '\n').join('');
 }

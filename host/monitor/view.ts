@@ -5,6 +5,7 @@
 import asciichart from 'asciichart';
 import { formatF32, type ProtocolRecord, type StartRecord } from '../../shared/protocol.ts';
 import { RecordFormatter } from '../format.ts';
+import { alignColumns } from '../text-table.ts';
 
 export interface MonitorView {
   update(r: ProtocolRecord): void;
@@ -178,8 +179,7 @@ class LivePlot implements MonitorView {
       `samples ${w.samples.toLocaleString('en-US')}`,
       w.staleness === null ? '' : `staleness ${w.staleness}`,
     ]);
-    const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    return rows.map((r) => r.map((v, c) => v.padEnd(width[c])).join('  ').trimEnd());
+    return alignColumns(rows);
   }
 
   close(): void {

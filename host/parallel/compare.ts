@@ -3,6 +3,7 @@
 // with the options that belong to it; their global curves are overlaid, with the staleness of
 // each, and a table gives the numbers. Everything is checked before the first run starts.
 import { basename } from 'node:path';
+import { alignColumns } from '../text-table.ts';
 import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type UpdateRecord } from '../../shared/protocol.ts';
 import { ALGORITHMS, type Algorithm } from '../../shared/parallel/options.ts';
 import { comparisonPaths } from '../compare-common.ts';
@@ -52,9 +53,7 @@ function table(names: string[], results: ProtocolRecord[][]): string {
     return [names[i], done ? String(done.epoch) : '?', done?.loss != null ? formatF32(done.loss) : '—', String(c.updates ?? ''), n ? `${(sum / n).toFixed(1)} / ${max}` : '', String(c.messages ?? ''), ms, done ? done.reason : 'no done record'];
   });
   const head = ['algorithm', 'epochs', 'final loss', 'updates', 'staleness avg / max', 'messages', 'sim ms', 'ended'];
-  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const fmt = (r: string[]) => r.map((v, c) => v.padEnd(width[c])).join('  ').trimEnd();
-  return [fmt(head), ...rows.map(fmt)].join('\n');
+  return alignColumns([head, ...rows]).join('\n');
 }
 
 export async function compareAlgorithms(list: string, opts: { data?: string; runs?: string; figure?: string; log?: boolean } & Record<string, unknown>): Promise<void> {
