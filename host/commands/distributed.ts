@@ -4,6 +4,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
+import { optionName } from '../../shared/config.ts';
 import { parseRecord, type DoneRecord } from '../../shared/protocol.ts';
 import { ALGORITHMS } from '../../shared/parallel/options.ts';
 import { UserError } from '../errors.ts';
@@ -126,7 +127,7 @@ export function register(program: Command): void {
     if (ports.length > 0 || listening) {
       if (threads !== undefined) throw new UserError('--threads: leave it out with boards: the boards are the workers');
       const given = SIMULATOR_ONLY.find((k) => o[k] !== undefined);
-      if (given) throw new UserError(`--${given.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}: a setting of the simulated cluster; with boards the real ones count`);
+      if (given) throw new UserError(`--${optionName(given)}: a setting of the simulated cluster; with boards the real ones count`);
       if (!listening && o.workers !== undefined && Number(o.workers) !== ports.length) throw new UserError(`--workers ${o.workers}: with boards there is one worker per board (${ports.length} here); leave --workers out`);
     } else if (o.round !== undefined) {
       throw new UserError('--round: goes with boards (--port or --boards all)');

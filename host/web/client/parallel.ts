@@ -5,6 +5,7 @@
 // functions at the end, so that tests can import the rest.
 
 import type uPlot from 'uplot';
+import { optionName } from '../../../shared/config.ts';
 import { stalenessPlot } from '../../plot/parallel.ts';
 import { PALETTE } from '../../plot/svg.ts';
 import type { ParallelState, RunTrack, TrainTrack } from '../store.ts';
@@ -206,7 +207,7 @@ export function parallelSettings(run: ParallelTrack): [string, string][] {
   if (typeof par.round === 'number') rows.push(['round', `${par.round} epoch${par.round === 1 ? '' : 's'} a board`]);
   for (const [key, value] of Object.entries(par)) {
     if (['algorithm', 'workers', 'ports', 'round'].indexOf(key) >= 0) continue;
-    const name = key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    const name = optionName(key);
     rows.push([name, Array.isArray(value) ? value.join(', ') : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)]);
   }
   return rows;
