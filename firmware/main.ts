@@ -1,8 +1,9 @@
-// The board side: a thin Kaluma adapter over the engine in shared/. The host reaches it only through
+// The board side: a thin adapter over the engine in shared/, for Kaluma and Espruino alike (what
+// differs between them is in runtime.ts: kaluma.ts or espruino.ts). The host reaches it only through
 // two REPL calls (see shared/wire.ts): pt.d(seq, base64, crc) for dataset chunks and
 // pt.c(seq, base64-json) for commands. Each answers with one ack or error record. Training runs in
-// setTimeout slices of a few milliseconds so that the REPL (and with it pause/stop) gets through.
-// Every record is printed as one string per console.log, which Kaluma frames as "\x1b[2K\r" … "\r\n".
+// setTimeout slices so that the REPL (and with it pause/stop) gets through. Every record is printed
+// as one string per console.log (Kaluma frames it as "\x1b[2K\r" … "\r\n", Espruino ends it "\r\n").
 
 import { resolveConfig, type TrainConfig } from '../shared/config.ts';
 import { Dataset, MAX_FEATURES } from '../shared/dataset.ts';
@@ -11,9 +12,10 @@ import { bitsRecords } from '../shared/records.ts';
 import { Trainer } from '../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../shared/walks.ts';
 import { chainCrcWord, crc32Words, MAX_B64, type Command } from '../shared/wire.ts';
+import { atobBytes, boardCapacity, btoaBytes, bytesText, exactNumbers, heap, now, runtimeName, unsupported } from './runtime.ts';
 
-/** Samples the board holds: 1,024 × 8 features of float32 is 36 KB of the 180 KB heap. */
-const CAPACITY = 1024;
+/** Samples the board holds: 1,024 on Kaluma (36 KB of its 180 KB heap), what free memory allows on Espruino. */
+const CAPACITY = boardCapacity();
 /**
  * Target length of one training slice; the REPL waits while a slice runs. Each slice costs the board
  * about 1.5 ms beyond its samples: its next loop pass (setTimeout 0 fires once the millisecond clock
@@ -25,15 +27,12 @@ const SLICE_MS = 150;
 
 const dataset = new Dataset(CAPACITY, MAX_FEATURES);
 // One chunk's bytes, copied out of atob's answer into an aligned buffer that the word and float
-// views read (the RP2040 is little-endian, as the wire).
+// views read (the RP2040 and Espruino's ARM boards are little-endian, as the wire).
 const chunkBytes = new Uint8Array((MAX_B64 / 4) * 3);
 const chunkWords = new Uint32Array(chunkBytes.buffer);
 const chunkFloats = new Float32Array(chunkBytes.buffer);
 
 let datasetCrc = 0;
-/** Kaluma's atob and btoa are not the web's: bytes in a Uint8Array, decoded and encoded natively (runtime-facts.md). */
-const atobBytes = atob as unknown as (b64: string) => Uint8Array | undefined;
-const btoaBytes = btoa as unknown as (bytes: Uint8Array) => string;
 // The last request answered with success: a resend of the same seq (its answer was lost) gets the
 // same answer again instead of running twice (appending a chunk twice, restarting a run).
 let lastSeq = -1;
@@ -74,16 +73,6 @@ function fail(seq: number, code: string, message: string): void {
   send({ type: 'error', seq, code, message });
 }
 
-function heap(): { total: number; used: number } {
-  const m = process.memoryUsage();
-  return { total: m.heapTotal, used: m.heapUsed };
-}
-
-function runtime(): string {
-  const v = typeof process !== 'undefined' && process.version ? String(process.version) : '';
-  return 'kaluma' + (v ? ' ' + (v.charAt(0) === 'v' ? v.slice(1) : v) : '');
-}
-
 function state(): 'idle' | 'training' | 'paused' | 'done' | 'walking' {
   if (!job) return 'idle';
   if (job.finished) return 'done';
@@ -105,7 +94,7 @@ function slice(): void {
   timer = null;
   const j = job;
   if (!j || j.finished) return;
-  const t0 = millis();
+  const t0 = now();
   try {
     j.work(budget);
   } catch (e) {
@@ -116,7 +105,7 @@ function slice(): void {
   }
   // Adapt the budget so a slice lasts about SLICE_MS whatever the dataset and the optimizer: in
   // proportion to the last slice's time, at most ×4 or ÷4 at once (millis() counts whole ms).
-  const dt = millis() - t0;
+  const dt = now() - t0;
   const scale = dt < 1 ? 4 : Math.min(4, Math.max(0.25, SLICE_MS / dt));
   budget = Math.max(1, Math.min(1 << 20, Math.floor(budget * scale)));
   if (!paused) schedule();
@@ -154,7 +143,12 @@ function command(seq: number, cmd: Command): void {
       if (cmd.crc !== datasetCrc) return fail(seq, 'crc', 'dataset checksum ' + datasetCrc + ' does not match ' + cmd.crc);
       return answer(seq, { type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
     case 'config':
-      config = resolveConfig(cmd.config as Partial<TrainConfig>, dataset.complete ? dataset.features : 1);
+      config = resolveConfig(exactNumbers(cmd.config) as Partial<TrainConfig>, dataset.complete ? dataset.features : 1);
+      if (unsupported(config)) {
+        const why = unsupported(config);
+        config = null;
+        return fail(seq, 'unsupported', why);
+      }
       return answer(seq, { type: 'ack', seq, op: 'config' });
     case 'start':
       if (!dataset.complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
@@ -164,7 +158,7 @@ function command(seq: number, cmd: Command): void {
       answer(seq, { type: 'ack', seq, op: 'start' });
       return startJob(new Trainer(dataset, config, records, 'board'), 'training');
     case 'walk': {
-      const w = resolveWalk(cmd.walk as Partial<WalkConfig> & { fn: string });
+      const w = resolveWalk(exactNumbers(cmd.walk) as Partial<WalkConfig> & { fn: string });
       answer(seq, { type: 'ack', seq, op: 'walk' });
       return startJob(new Walker(w, records, 'board'), 'walking');
     }
@@ -204,9 +198,9 @@ function command(seq: number, cmd: Command): void {
 }
 
 /**
- * Kaluma's native atob (bytes decoded outside the JavaScript heap) into chunkBytes; -1 if malformed
- * or too long. Kaluma's atob answers bad input with undefined (src/base64.c), and skips characters
- * outside the alphabet: the chunk's CRC-32 catches what that lets through.
+ * The runtime's native atob into chunkBytes; -1 if malformed or too long. Kaluma's atob answers bad
+ * input with undefined (src/base64.c), and skips characters outside the alphabet: the chunk's CRC-32
+ * catches what that lets through.
  */
 function decode(b64: string): number {
   let bytes: Uint8Array | undefined;
@@ -223,7 +217,7 @@ function decode(b64: string): number {
 function decodeCommand(b64: string): Command | null {
   const n = decode(b64);
   if (n < 0) return null;
-  const v = JSON.parse(String.fromCharCode.apply(null, chunkBytes.subarray(0, n) as unknown as number[]));
+  const v = JSON.parse(bytesText(chunkBytes.subarray(0, n)));
   return v && typeof v === 'object' && typeof v.op === 'string' ? (v as Command) : null;
 }
 
@@ -285,7 +279,7 @@ send({
   type: 'hello',
   protocol: PROTOCOL_VERSION,
   firmware: typeof __FIRMWARE_VERSION__ === 'string' ? __FIRMWARE_VERSION__ : '0.0.0',
-  runtime: runtime(),
+  runtime: runtimeName(),
   capacity: { samples: CAPACITY, features: MAX_FEATURES },
   heap: heap(),
 });

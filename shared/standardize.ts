@@ -5,6 +5,7 @@
 //   wⱼ = θⱼ / scaleⱼ,   b = θ_b − Σ wⱼ·meanⱼ
 // Without a bias the model cannot absorb a shift, so the features are only scaled (by their root
 // mean square). Without standardization mean is 0 and scale 1, and z is x.
+import { fround } from './f32.ts';
 
 export interface Standardization {
   mean: Float64Array;
@@ -39,10 +40,10 @@ export function fitStandardization(s: Standardization, x: Float32Array, f: numbe
 export function toTheta(s: Standardization, f: number, params: Float32Array, theta: Float32Array): void {
   let b = params[f];
   for (let j = 0; j < f; j++) {
-    theta[j] = Math.fround(params[j] * s.scale[j]);
+    theta[j] = fround(params[j] * s.scale[j]);
     b += params[j] * s.mean[j];
   }
-  theta[f] = Math.fround(b);
+  theta[f] = fround(b);
 }
 
 /** Parameters in data units from θ (the inverse of toTheta, each rounded once to float32). */
@@ -50,8 +51,8 @@ export function fromTheta(s: Standardization, f: number, theta: Float32Array, pa
   let b = theta[f];
   for (let j = 0; j < f; j++) {
     const w = theta[j] / s.scale[j];
-    params[j] = Math.fround(w);
+    params[j] = fround(w);
     b -= w * s.mean[j];
   }
-  params[f] = bias ? Math.fround(b) : 0;
+  params[f] = bias ? fround(b) : 0;
 }

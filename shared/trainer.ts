@@ -19,6 +19,7 @@ import { curriculumPool, sortByDifficulty } from './curriculum.ts';
 import type { Dataset } from './dataset.ts';
 import { allFinite, divergenceReference, finite, lossDiverged, lowerRateAdvice } from './divergence.ts';
 import { initEarlyStopping, observeEpoch, restoreBest, type EarlyStopping } from './early-stopping.ts';
+import { fround } from './f32.ts';
 import { fastKernels } from './kernels/fast.ts';
 import type { Kernels, TrainingState } from './kernels/types.ts';
 import { getOptimizer } from './optim/index.ts';
@@ -162,7 +163,7 @@ export class Trainer {
       this.st.acc.fill(0);
       this.toParams();
     }
-    this.lastLoss = Math.fround(this.kernels.loss(this.trainDirect ? null : this.trainIdx, 0, this.nTrain, 0) / this.nTrain);
+    this.lastLoss = fround(this.kernels.loss(this.trainDirect ? null : this.trainIdx, 0, this.nTrain, 0) / this.nTrain);
     this.finish('stopped', '');
   }
 
@@ -191,7 +192,7 @@ export class Trainer {
   private startEpoch(): void {
     const c = this.cfg;
     this.epochNo++;
-    this.lr = scheduledLr(c, this.epochNo - 1);
+    this.lr = scheduledLr(c, this.epochNo - 1, this.lr);
     if (this.fused) {
       // The loss pass just summed this step's gradient over every training sample.
       this.kernels.step(this.nTrain, this.lr);
@@ -251,8 +252,8 @@ export class Trainer {
       this.evalPos = end;
     }
     if (this.evalPos === total) {
-      const loss = Math.fround(this.trainSum / nt);
-      const val = this.nVal > 0 ? Math.fround(this.valSum / this.nVal) : 0;
+      const loss = fround(this.trainSum / nt);
+      const val = this.nVal > 0 ? fround(this.valSum / this.nVal) : 0;
       if (this.epochNo === 0) this.initial(loss, val);
       else this.endEpoch(loss, val);
     }

@@ -5,6 +5,7 @@
 // host/plot/functions.ts. ES2019 only: this runs on the board too.
 
 import { defaultConfig, OPTIMIZERS, type OptimizerName, type OptimizerOptions, ConfigError } from './config.ts';
+import { fround } from './f32.ts';
 import { fastApply } from './kernels/fast.ts';
 import type { Apply, RuleState } from './kernels/types.ts';
 import { getOptimizer } from './optim/index.ts';
@@ -185,7 +186,7 @@ export class Walker {
   }
 
   private value(): number {
-    return Math.fround(this.fn.f(this.p[0], this.fn.dims > 1 ? this.p[1] : 0));
+    return fround(this.fn.f(this.p[0], this.fn.dims > 1 ? this.p[1] : 0));
   }
 
   private advance(budget: number): void {

@@ -228,9 +228,41 @@ export function datasetCrc(packed: Float32Array, features: number): number {
   return last && last.kind === 'command' && last.cmd.op === 'end' ? last.cmd.crc : 0;
 }
 
-/** REPL line carrying a command. Non-ASCII is escaped so the board can decode byte by byte. */
-export function commandLine(seq: number, cmd: Command): string {
-  const json = JSON.stringify(cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
+/**
+ * Prefix of a number that crosses as its float64 bits, 16 hex digits after it (high word first).
+ * Espruino reads decimals inexactly (it sums digit·0.1ᵏ: "0.3" and "1e-8" come out a bit off), so
+ * for an Espruino board every number that is not a safe integer crosses this way
+ * (firmware/espruino.ts turns it back); Kaluma reads decimals exactly and gets plain JSON.
+ */
+export const EXACT_PREFIX = '0x';
+
+function hex8(w: number): string {
+  return ('0000000' + w.toString(16)).slice(-8);
+}
+
+/** A copy of `v` with every number that is not a safe integer written as EXACT_PREFIX and its bits. */
+export function exactNumbers(v: unknown): unknown {
+  if (typeof v === 'number') {
+    // Whole numbers read exactly; what JSON cannot carry (NaN, ±Infinity: null) stays as JSON has it.
+    if (Number.isSafeInteger(v) || !Number.isFinite(v)) return v;
+    const words = new Uint32Array(new Float64Array([v]).buffer);
+    return EXACT_PREFIX + hex8(words[1]) + hex8(words[0]);
+  }
+  if (Array.isArray(v)) return v.map(exactNumbers);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = exactNumbers(x);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * REPL line carrying a command. Non-ASCII is escaped so the board can decode byte by byte; `exact`
+ * sends every number that is not a safe integer as its bits (for Espruino, see EXACT_PREFIX).
+ */
+export function commandLine(seq: number, cmd: Command, exact = false): string {
+  const json = JSON.stringify(exact ? exactNumbers(cmd) : cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
   const bytes = new Uint8Array(json.length);
   for (let i = 0; i < json.length; i++) bytes[i] = json.charCodeAt(i);
   return callLine('c', seq, base64Encode(bytes), -1);

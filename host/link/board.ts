@@ -1,4 +1,4 @@
-// One open connection to a Kaluma board: bytes in (for YMODEM), lines and records in (through a
+// One open connection to a board (Kaluma or Espruino): bytes in (for YMODEM), lines and records in (through a
 // LineStream), REPL lines out; and, composed over those lines, the request channel (request.ts:
 // seq, ack, retry), the upload (upload.ts) and the probe (probe.ts). A BoardLink offers them as
 // methods, so that a command holds one object for "the board".
@@ -14,12 +14,12 @@ import { ByteQueue, byteChannel } from './bytes.ts';
 import { LinkClosedError, LinkTimeoutError } from './errors.ts';
 import { LineStream, isRedLine, type Line } from './lines.ts';
 import { boardStatus, expectFirmware, prepare, probe, type ProbeResult } from './probe.ts';
-import { RequestChannel, type LineIO, type RequestOptions } from './request.ts';
+import { DLE, RequestChannel, type BoardRuntime, type LineIO, type RequestOptions } from './request.ts';
 import { uploadDataset, type UploadProgress } from './upload.ts';
 import type { ByteChannel } from './ymodem.ts';
 
 export { CTRL_C, type ProbeResult } from './probe.ts';
-export type { RequestOptions } from './request.ts';
+export { DLE, type BoardRuntime, type RequestOptions } from './request.ts';
 export type { UploadProgress } from './upload.ts';
 
 export interface LinkOptions {
@@ -40,6 +40,8 @@ export class BoardLink implements LineIO {
   private readonly trace: LinkOptions['trace'];
   /** Requests (seq, ack, retry) over this link's lines. */
   readonly requests: RequestChannel;
+  /** Set by the probe (or by whoever knows): how lines are typed and numbers written. */
+  runtime: BoardRuntime = 'kaluma';
 
   constructor(
     readonly stream: Duplex,
@@ -213,13 +215,17 @@ export class BoardLink implements LineIO {
     });
   }
 
-  /** Types one REPL line: the text, then "\r" (only CR is Enter on Kaluma; "\n" is a character). */
+  /**
+   * Types one REPL line: the text, then "\r" (only CR is Enter on Kaluma; "\n" is a character; CR
+   * is Enter on Espruino too). On Espruino the line starts with DLE (0x10), as EspruinoTools sends
+   * code: Espruino then neither echoes it nor prints its value or a prompt.
+   */
   async sendLine(text: string): Promise<void> {
     if (text.length > MAX_LINE) throw new Error(`REPL line of ${text.length} characters is over the ${MAX_LINE} limit`);
     // eslint-disable-next-line no-control-regex
     if (/[\x00-\x1f\x7f]/.test(text)) throw new Error('a REPL line must not hold control characters');
     if (this.trace) this.trace('out', text);
-    await this.write(text + '\r');
+    await this.write((this.runtime === 'espruino' ? DLE : '') + text + '\r');
   }
 
   // ------------------------------------------------------------ the composed pieces
@@ -245,7 +251,7 @@ export class BoardLink implements LineIO {
   status(opts: { timeoutMs?: number } = {}): Promise<StatusRecord> {
     return boardStatus(this, this.requests, opts);
   }
-  expectFirmware(port: string, opts: { timeoutMs?: number } = {}): Promise<{ kaluma: string; status: StatusRecord }> {
+  expectFirmware(port: string, opts: { timeoutMs?: number } = {}): Promise<{ kaluma: string; runtime: BoardRuntime; status: StatusRecord }> {
     return expectFirmware(this, this.requests, port, opts);
   }
 

@@ -16,10 +16,18 @@ export interface RequestOptions {
   clearFirst?: boolean;
 }
 
+/** Espruino's "data link escape": a line that starts with it runs without echo (runtime-facts.md). */
+export const DLE = '\x10';
+
+/** Which JavaScript runtime the board runs: it decides how lines are typed and numbers written. */
+export type BoardRuntime = 'kaluma' | 'espruino';
+
 /** Lines in and out: what the request channel, the upload and the probe need of a link. */
 export interface LineIO {
+  /** The board's runtime, once the probe has found it ('kaluma' until then). */
+  runtime: BoardRuntime;
   write(data: string | Uint8Array): Promise<void>;
-  /** Types one REPL line (the text, then "\r"). */
+  /** Types one REPL line (the text, then "\r"; on Espruino after a DLE, so it is not echoed). */
   sendLine(text: string): Promise<void>;
   onLine(cb: (line: Line) => void): () => void;
   waitForLine(pred: (line: Line) => boolean, timeoutMs: number, what?: string): Promise<Line>;
@@ -85,6 +93,7 @@ export class RequestChannel {
     // The firmware answers `status` with a status record, not an ack: status() waits for that.
     if (cmd.op === 'status') return Promise.reject(new Error('use status() for the status command'));
     const seq = this.nextSeq();
-    return this.request(commandLine(seq, cmd), seq, opts);
+    // Espruino reads decimals inexactly: its commands carry such numbers as their bits.
+    return this.request(commandLine(seq, cmd, this.io.runtime === 'espruino'), seq, opts);
   }
 }

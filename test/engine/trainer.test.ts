@@ -127,13 +127,22 @@ describe('strategies', () => {
 describe('schedules', () => {
   const c = (p: Partial<TrainConfig>) => resolveConfig({ lr: 0.1, epochs: 100, ...p });
   it('follows the closed forms per epoch', () => {
-    expect(scheduledLr(c({}), 50)).toBe(0.1);
-    expect(scheduledLr(c({ schedule: 'step', stepSize: 10, gamma: 0.5 }), 25)).toBeCloseTo(0.025);
-    expect(scheduledLr(c({ schedule: 'exponential' }), 2)).toBeCloseTo(0.1 * 0.95 ** 2);
-    expect(scheduledLr(c({ schedule: 'inverse', decay: 0.5 }), 4)).toBeCloseTo(0.1 / 3);
-    expect(scheduledLr(c({ schedule: 'cosine', etaMin: 0.01 }), 0)).toBeCloseTo(0.1);
-    expect(scheduledLr(c({ schedule: 'cosine', etaMin: 0.01 }), 50)).toBeCloseTo(0.055);
-    expect(scheduledLr(c({ schedule: 'cosine', etaMin: 0.01 }), 100)).toBeCloseTo(0.01);
+    // Rates epoch by epoch, each from the one before (torch's chainable form).
+    const rates = (cfg: TrainConfig, epochs: number): number[] => {
+      const out: number[] = [];
+      let lr = NaN;
+      for (let t = 0; t < epochs; t++) out.push((lr = scheduledLr(cfg, t, lr)));
+      return out;
+    };
+    expect(rates(c({}), 51)[50]).toBe(0.1);
+    expect(rates(c({ schedule: 'step', stepSize: 10, gamma: 0.5 }), 26)[25]).toBeCloseTo(0.025);
+    expect(rates(c({ schedule: 'step', stepSize: 10, gamma: 0.5 }), 26).slice(8, 12)).toEqual([0.1, 0.1, 0.05, 0.05]);
+    // A running product, as torch multiplies (not 0.1·0.95²).
+    expect(rates(c({ schedule: 'exponential' }), 3)[2]).toBe(0.1 * 0.95 * 0.95);
+    expect(rates(c({ schedule: 'inverse', decay: 0.5 }), 5)[4]).toBeCloseTo(0.1 / 3);
+    expect(rates(c({ schedule: 'cosine', etaMin: 0.01 }), 1)[0]).toBeCloseTo(0.1);
+    expect(rates(c({ schedule: 'cosine', etaMin: 0.01 }), 51)[50]).toBeCloseTo(0.055);
+    expect(rates(c({ schedule: 'cosine', etaMin: 0.01 }), 101)[100]).toBeCloseTo(0.01);
   });
   it('is what the epoch records report', () => {
     const { epochs } = train(SEED, 1, { lr: 0.01, schedule: 'step', stepSize: 2, gamma: 0.5, epochs: 5 });

@@ -1,0 +1,100 @@
+// Espruino's side of the firmware (2v29: the Espruino Pico, WiFi, Original, MDBT42Q, the RP2040 port):
+// the same names as kaluma.ts, in Espruino's words. runtime-facts.md, "Espruino", says why each
+// differs: atob/btoa work on strings, memory is counted in 13-byte variables, there is no
+// Math.fround, Math.pow is inexact, and decimals are neither printed nor read exactly.
+import type { TrainConfig } from '../shared/config.ts';
+import { MAX_FEATURES } from '../shared/dataset.ts';
+import { EXACT_PREFIX } from '../shared/wire.ts';
+
+interface EspruinoMemory {
+  free: number;
+  usage: number;
+  total: number;
+  blocksize?: number;
+}
+declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
+declare function getTime(): number;
+declare const process: { memory(): EspruinoMemory; env: { VERSION?: string; BOARD?: string } };
+
+/** Bytes a variable takes on 32-bit boards (process.memory().blocksize where it says). */
+const BLOCK = 13;
+/**
+ * Variables kept free for running: the generated kernels' text and byte code, a run's objects and
+ * its records while they are formatted. Measured in the virtual Espruino with the largest settings
+ * (Adam, standardization, a validation split, shuffling, 8 features): see the README's capacity.
+ */
+const RESERVE = 900;
+/** Bytes a sample costs: its x row and y (float32) in the dataset, and three Uint32 indexes in a run. */
+const SAMPLE_BYTES = 4 * (MAX_FEATURES + 1) + 12;
+
+/** Samples the dataset can hold, from the variables free now (called once, before it is allocated). */
+export function boardCapacity(): number {
+  const m = process.memory();
+  const blocks = m.free - RESERVE;
+  const n = Math.floor((blocks * (m.blocksize || BLOCK)) / SAMPLE_BYTES);
+  return n < 1 ? 1 : n > 1024 ? 1024 : n;
+}
+
+/** Espruino's atob returns a binary string; E.toUint8Array copies it natively. */
+export function atobBytes(b64: string): Uint8Array | undefined {
+  return E.toUint8Array(atob(b64));
+}
+
+export function btoaBytes(bytes: Uint8Array): string {
+  return btoa(E.toString(bytes));
+}
+
+/** Milliseconds since boot (getTime() counts seconds). */
+export function now(): number {
+  return getTime() * 1000;
+}
+
+export function heap(): { total: number; used: number } {
+  const m = process.memory();
+  const b = m.blocksize || BLOCK;
+  return { total: m.total * b, used: m.usage * b };
+}
+
+export function runtimeName(): string {
+  const env = process.env;
+  return 'espruino ' + (env.VERSION || '') + (env.BOARD ? ' ' + env.BOARD : '');
+}
+
+export function bytesText(bytes: Uint8Array): string {
+  return E.toString(bytes);
+}
+
+// A number whose decimal Espruino would read inexactly (its parser sums digit·0.1ᵏ, so 0.3 and 1e-8
+// come out a bit off) crosses as its float64 bits: EXACT_PREFIX and 16 hex digits, high word first.
+const words = new Uint32Array(2);
+const double = new Float64Array(words.buffer);
+
+/** A command's settings with every number the host sent as bits turned back into that number. */
+export function exactNumbers<T>(v: T): T {
+  if (typeof v === 'string') {
+    const s = v as string;
+    if (s.length === EXACT_PREFIX.length + 16 && s.indexOf(EXACT_PREFIX) === 0) {
+      const at = EXACT_PREFIX.length;
+      words[1] = parseInt(s.substr(at, 8), 16);
+      words[0] = parseInt(s.substr(at + 8, 8), 16);
+      return double[0] as unknown as T;
+    }
+    return v;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as unknown as Record<string, unknown>;
+    for (const k in o) o[k] = exactNumbers(o[k]);
+  }
+  return v;
+}
+
+/**
+ * Settings whose records Espruino cannot make equal to the desktop's: the cosine schedule and
+ * gradient noise need Math.cos, Math.log and a fractional Math.pow, which the Espruino Pico computes
+ * approximately (SAVE_ON_FLASH_MATH) or inexactly.
+ */
+export function unsupported(c: TrainConfig): string {
+  if (c.schedule === 'cosine') return 'the cosine schedule needs Math.cos, which Espruino approximates: use step, exponential or inverse, or train on Kaluma or the desktop';
+  if (c.noiseEta > 0) return 'gradient noise needs Math.log, Math.cos and Math.pow, which Espruino computes inexactly: train without --noise, or on Kaluma or the desktop';
+  return '';
+}
