@@ -4,7 +4,7 @@
 // Math.fround, Math.pow is inexact, and decimals are neither printed nor read exactly.
 import type { TrainConfig } from '../shared/config.ts';
 import { MAX_FEATURES } from '../shared/dataset.ts';
-import { EXACT_PREFIX } from '../shared/wire.ts';
+import { fromExactNumbers, toExactNumbers } from '../shared/wire.ts';
 
 interface EspruinoMemory {
   free: number;
@@ -64,28 +64,16 @@ export function bytesText(bytes: Uint8Array): string {
   return E.toString(bytes);
 }
 
-// A number whose decimal Espruino would read inexactly (its parser sums digit·0.1ᵏ, so 0.3 and 1e-8
-// come out a bit off) crosses as its float64 bits: EXACT_PREFIX and 16 hex digits, high word first.
-const words = new Uint32Array(2);
-const double = new Float64Array(words.buffer);
+/**
+ * A command's settings with every number the host sent as bits turned back into that number: a
+ * decimal Espruino would read inexactly (its parser sums digit·0.1ᵏ, so 0.3 and 1e-8 come out a bit
+ * off) crosses as its float64 bits (shared/wire.ts, EXACT_PREFIX).
+ */
+export const exactNumbers = fromExactNumbers;
 
-/** A command's settings with every number the host sent as bits turned back into that number. */
-export function exactNumbers<T>(v: T): T {
-  if (typeof v === 'string') {
-    const s = v as string;
-    if (s.length === EXACT_PREFIX.length + 16 && s.indexOf(EXACT_PREFIX) === 0) {
-      const at = EXACT_PREFIX.length;
-      words[1] = parseInt(s.substr(at, 8), 16);
-      words[0] = parseInt(s.substr(at + 8, 8), 16);
-      return double[0] as unknown as T;
-    }
-    return v;
-  }
-  if (v !== null && typeof v === 'object') {
-    const o = v as unknown as Record<string, unknown>;
-    for (const k in o) o[k] = exactNumbers(o[k]);
-  }
-  return v;
+/** JSON whose numbers read back exactly: Espruino prints at most 11 digits after the point, truncated. */
+export function stringify(v: unknown): string {
+  return JSON.stringify(toExactNumbers(v));
 }
 
 /**

@@ -30,6 +30,9 @@ export function bytesText(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
+/** JerryScript prints numbers so that they read back exactly. */
+export const stringify: (v: unknown) => string = JSON.stringify;
+
 /** JerryScript reads decimals exactly: a command's numbers need no help. */
 export function exactNumbers<T>(v: T): T {
   return v;

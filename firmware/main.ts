@@ -12,7 +12,7 @@ import { bitsRecords } from '../shared/records.ts';
 import { Trainer } from '../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../shared/walks.ts';
 import { chainCrcWord, crc32Words, MAX_B64, type Command } from '../shared/wire.ts';
-import { atobBytes, boardCapacity, btoaBytes, bytesText, exactNumbers, heap, now, runtimeName, unsupported } from './runtime.ts';
+import { atobBytes, boardCapacity, btoaBytes, bytesText, exactNumbers, heap, now, runtimeName, stringify, unsupported } from './runtime.ts';
 
 /** Samples the board holds: 1,024 on Kaluma (36 KB of its 180 KB heap), what free memory allows on Espruino. */
 const CAPACITY = boardCapacity();
@@ -49,7 +49,7 @@ function emit(line: string): void {
 }
 
 /** Training and walk records leave with their float32 values as bits (shared/records.ts). */
-const records = bitsRecords(emit, btoaBytes);
+const records = bitsRecords(emit, btoaBytes, stringify);
 /** Runs started since the firmware booted: each start record carries its number as `run`. */
 let runs = 0;
 const startRecord = records.start;
@@ -59,13 +59,13 @@ records.start = (r) => {
 };
 
 function send(r: ProtocolRecord): void {
-  emit(JSON.stringify(r));
+  emit(stringify(r));
 }
 
 /** A successful answer to request `seq`, remembered for a resend. */
 function answer(seq: number, r: ProtocolRecord): void {
   lastSeq = seq;
-  lastAnswer = JSON.stringify(r);
+  lastAnswer = stringify(r);
   emit(lastAnswer);
 }
 

@@ -135,7 +135,9 @@ function optimizerDefaults(name: OptimizerName): Partial<TrainConfig> {
   }
 }
 
-export function defaultConfig(optimizer: OptimizerName = 'sgd'): TrainConfig {
+export function defaultConfig(name?: OptimizerName): TrainConfig {
+  // (No default parameters: Espruino, which runs this too, has none.)
+  const optimizer = name || 'sgd';
   // Through JSON rather than object spreads: V8 gives spread clones a new hidden class after a few
   // calls, and every Trainer built on such a config then deoptimizes the code that reads it. Objects
   // from JSON.parse with the same keys in the same order share one (and have fast properties).
@@ -229,7 +231,8 @@ function checkNumber(key: keyof TrainConfig, v: unknown): number {
  * ConfigError naming the option. `partial.optimizer` chooses the defaults for the rest.
  * Uses only ES2019 built-ins, as it also runs on the board.
  */
-export function resolveConfig(partial: Partial<TrainConfig>, features = 1): TrainConfig {
+export function resolveConfig(partial: Partial<TrainConfig>, featureCount?: number): TrainConfig {
+  const features = featureCount === undefined ? 1 : featureCount;
   const opt = partial.optimizer ?? 'sgd';
   if (OPTIMIZERS.indexOf(opt) < 0) {
     throw new ConfigError('optimizer', `unknown optimizer "${String(opt)}"; choose one of ${OPTIMIZERS.join(', ')}`);

@@ -17,11 +17,15 @@ export class Dataset {
   /** Samples announced by `begin`; -1 before any. */
   expected = -1;
 
+  readonly maxFeatures: number;
+
+  /** `maxFeatures`: MAX_FEATURES when absent (no default parameter: Espruino has none). */
   constructor(
     readonly capacity: number,
-    readonly maxFeatures: number = MAX_FEATURES,
+    maxFeatures?: number,
   ) {
-    this.x = new Float32Array(capacity * maxFeatures);
+    this.maxFeatures = maxFeatures || MAX_FEATURES;
+    this.x = new Float32Array(capacity * this.maxFeatures);
     this.y = new Float32Array(capacity);
   }
 

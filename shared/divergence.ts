@@ -5,7 +5,12 @@
 //   the loss grows more than JUMP_FACTOR times in one epoch and ends above the reference;
 //   the loss exceeds DIVERGENCE_FACTOR times the reference,
 // where the reference is the larger of the starting loss and mean y² (the scale of the problem).
-import { formatF32 } from './protocol.ts';
+// Messages name float32 values through `text`, the record sink's way of writing one (sink.num): the
+// shortest decimal on the desktop, a token of the bits on a board (which cannot always print
+// decimals: Espruino has no toPrecision), turned into the same decimal by the host.
+
+/** How a message writes a float32 value. */
+export type NumberText = (x: number) => string;
 
 /** A loss this many times the reference has exploded. */
 export const DIVERGENCE_FACTOR = 1e4;
@@ -30,15 +35,15 @@ export function divergenceReference(startLoss: number, y: Float32Array, idx: Uin
 }
 
 /** What is wrong with an epoch's finite loss, or '' when nothing is. */
-export function lossDiverged(loss: number, previous: number, reference: number, epoch: number): string {
+export function lossDiverged(loss: number, previous: number, reference: number, epoch: number, text: NumberText): string {
   if (!(loss <= DIVERGENCE_FACTOR * reference)) {
-    return 'the loss reached ' + formatF32(loss) + ', over ' + DIVERGENCE_FACTOR + ' times its starting scale ' + formatF32(reference);
+    return 'the loss reached ' + text(loss) + ', over ' + DIVERGENCE_FACTOR + ' times its starting scale ' + text(reference);
   }
-  if (loss > JUMP_FACTOR * previous && loss > reference) return 'the loss jumped from ' + formatF32(previous) + ' to ' + formatF32(loss) + ' in epoch ' + epoch;
+  if (loss > JUMP_FACTOR * previous && loss > reference) return 'the loss jumped from ' + text(previous) + ' to ' + text(loss) + ' in epoch ' + epoch;
   return '';
 }
 
 /** The advice that ends a diverged run's message. */
-export function lowerRateAdvice(lr: number): string {
-  return ': the learning rate ' + formatF32(lr) + ' is too high for this data; try --lr ' + formatF32(lr / 10) + ' or smaller';
+export function lowerRateAdvice(lr: number, text: NumberText): string {
+  return ': the learning rate ' + text(lr) + ' is too high for this data; try --lr ' + text(lr / 10) + ' or smaller';
 }

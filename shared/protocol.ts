@@ -7,7 +7,7 @@
 // Written for ES2019 and JerryScript: no optional chaining, no Node APIs.
 
 import type { TrainConfig } from './config.ts';
-import { base64Decode } from './wire.ts';
+import { base64Decode, fromExactNumbers } from './wire.ts';
 
 /** The most float32 values one board record carries: 8 weights, b, loss, val_loss, lr. */
 export const MAX_BITS_VALUES = 12;
@@ -203,6 +203,24 @@ export type RecordType = ProtocolRecord['type'];
 
 // ---------------------------------------------------------------- formatting
 
+/**
+ * How a board writes a float32 value inside a message (a diverged run's done record): this prefix,
+ * the value's bits as 8 hex digits, and ">". Boards cannot all print decimals (Espruino has no
+ * toPrecision and truncates what it prints), so the host writes the decimal: expandF32Tokens.
+ */
+export const F32_TOKEN = '<f32:';
+
+/** A message with every F32_TOKEN replaced by the shortest decimal of its float32 (what `host run` writes). */
+export function expandF32Tokens(message: string): string {
+  if (message.indexOf(F32_TOKEN) < 0) return message;
+  const words = new Uint32Array(1);
+  const floats = new Float32Array(words.buffer);
+  return message.replace(/<f32:([0-9a-f]{8})>/g, (_m, hex: string) => {
+    words[0] = parseInt(hex, 16);
+    return formatF32(floats[0]);
+  });
+}
+
 /** Shortest decimal that reads back (through Math.fround) as the same float32; "null" if not finite. */
 export function formatF32(x: number): string {
   const v = Math.fround(x);
@@ -377,6 +395,8 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
         ? (o as unknown as HelloRecord)
         : null;
     case 'start':
+      // An Espruino board writes its settings' decimals as their bits (shared/wire.ts).
+      if (isObj(o.config)) fromExactNumbers(o.config);
       return isInt(o.protocol) && isStr(o.source) && SOURCES.indexOf(o.source) >= 0 && isObj(o.config) && isInt(o.samples) && isInt(o.features) && isInt(o.train) && isInt(o.val) &&
         (o.parallel === undefined || (isObj(o.parallel) && isStr(o.parallel.algorithm) && isInt(o.parallel.workers)))
         ? (o as unknown as StartRecord)
@@ -388,6 +408,7 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
     case 'error':
       return isStr(o.code) && isStr(o.message) && (o.seq === undefined || isInt(o.seq)) ? (o as unknown as ErrorRecord) : null;
     case 'status':
+      if (isObj(o.config)) fromExactNumbers(o.config);
       return isStr(o.state) && isInt(o.epoch) && isInt(o.samples) && isInt(o.features) ? (o as unknown as StatusRecord) : null;
     default:
       return null;
@@ -435,7 +456,7 @@ function fromBits(o: Record<string, unknown>): ProtocolRecord | null {
     if (nw < 1) return null;
     const r: Record<string, unknown> = { type: 'done', reason: o.reason, epoch: o.epoch, w: v.slice(0, nw), b: v[nw], loss: finite(nw + 1) ? v[nw + 1] : null };
     if (o.best_epoch !== undefined) r.best_epoch = o.best_epoch;
-    if (o.message !== undefined) r.message = o.message;
+    if (o.message !== undefined) r.message = isStr(o.message) ? expandF32Tokens(o.message) : o.message;
     return validateRecord(r);
   }
   if (o.type === 'step') {

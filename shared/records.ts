@@ -6,13 +6,15 @@
 //     epoch {"type":"epoch","epoch":E,"bits":B}                      B = [w…, b, loss, val_loss or NaN, lr]
 //     done  {"type":"done","reason":R,"epoch":E,"bits":B[,"best_epoch":N][,"message":M]}   B = [w…, b, loss or NaN]
 //     step  {"type":"step","step":S,"bits":B}                        B = [x…, f]
-import { MAX_BITS_VALUES, formatDone, formatEpoch, formatStep, type DoneReason, type StartRecord, type WalkStartRecord } from './protocol.ts';
+import { F32_TOKEN, MAX_BITS_VALUES, formatDone, formatEpoch, formatF32, formatStep, type DoneReason, type StartRecord, type WalkStartRecord } from './protocol.ts';
 
 export interface RecordSink {
   start(r: StartRecord | WalkStartRecord): void;
   epoch(epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, valLoss: number, lr: number): void;
   done(reason: DoneReason, epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, bestEpoch: number, message: string): void;
   step(step: number, x: ArrayLike<number>, nx: number, f: number): void;
+  /** How a message (a done record's) writes a float32 value: see F32_TOKEN. */
+  num(x: number): string;
 }
 
 /** Records as text lines: shortest decimals. */
@@ -22,6 +24,7 @@ export function textRecords(out: (line: string) => void): RecordSink {
     epoch: (e, w, nw, b, loss, val, lr) => out(formatEpoch(e, w, nw, b, loss, val, lr)),
     done: (reason, e, w, nw, b, loss, best, message) => out(formatDone(reason, e, w, nw, b, loss, best, message)),
     step: (s, x, nx, f) => out(formatStep(s, x, nx, f)),
+    num: formatF32,
   };
 }
 
@@ -31,8 +34,9 @@ export function textRecords(out: (line: string) => void): RecordSink {
  * The values go through one scratch array, and the byte view of each length a run uses is made once,
  * so a record allocates only its line.
  */
-export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Array) => string): RecordSink {
+export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Array) => string, stringify: (v: unknown) => string): RecordSink {
   const values = new Float32Array(MAX_BITS_VALUES);
+  const words = new Uint32Array(values.buffer, 0, 1);
   const views: Uint8Array[] = [];
   function put(a: ArrayLike<number>, n: number): void {
     for (let i = 0; i < n; i++) values[i] = a[i];
@@ -41,7 +45,7 @@ export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Ar
     return encode(views[n] || (views[n] = new Uint8Array(values.buffer, 0, 4 * n)));
   }
   return {
-    start: (r) => out(JSON.stringify(r)),
+    start: (r) => out(stringify(r)),
     epoch(e, w, nw, b, loss, val, lr) {
       put(w, nw);
       values[nw] = b;
@@ -63,6 +67,10 @@ export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Ar
       put(x, nx);
       values[nx] = f;
       out('{"type":"step","step":' + st + ',"bits":"' + bits(nx + 1) + '"}');
+    },
+    num(x) {
+      values[0] = x;
+      return F32_TOKEN + ('0000000' + words[0].toString(16)).slice(-8) + '>';
     },
   };
 }

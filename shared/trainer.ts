@@ -77,9 +77,10 @@ export class Trainer {
     private readonly ds: Dataset,
     private readonly cfg: TrainConfig,
     private readonly sink: RecordSink,
-    private readonly source: Source = 'desktop',
-    /** The kernel set: the generated fast one, or referenceKernels (kernels/reference.ts) for checking it. */
-    kernels: (st: TrainingState) => Kernels = fastKernels,
+    /** 'desktop' when absent (no default parameters: Espruino has none). */
+    private readonly source?: Source,
+    /** The kernel set: the generated fast one (when absent), or referenceKernels (kernels/reference.ts) for checking it. */
+    kernels?: (st: TrainingState) => Kernels,
   ) {
     const n = ds.n;
     const f = ds.features;
@@ -130,7 +131,7 @@ export class Trainer {
       cfg,
       transforms: initTransforms(cfg, optimizer, this.rng),
     };
-    this.kernels = kernels(this.st);
+    this.kernels = (kernels || fastKernels)(this.st);
     this.early = cfg.patience > 0 ? initEarlyStopping(cfg.patience, cfg.minDelta, f + 1) : null;
     this.lastGood = new Float32Array(f + 1);
   }
@@ -185,7 +186,7 @@ export class Trainer {
 
   private begin(): void {
     const c = this.cfg;
-    this.sink.start({ type: 'start', protocol: PROTOCOL_VERSION, source: this.source, config: c, samples: this.ds.n, features: this.f, train: this.nTrain, val: this.nVal });
+    this.sink.start({ type: 'start', protocol: PROTOCOL_VERSION, source: this.source || 'desktop', config: c, samples: this.ds.n, features: this.f, train: this.nTrain, val: this.nVal });
     this.startEvaluation();
   }
 
@@ -280,7 +281,7 @@ export class Trainer {
     }
     const previous = this.lastLoss;
     this.record(loss, val);
-    const problem = lossDiverged(loss, previous, this.reference, this.epochNo);
+    const problem = lossDiverged(loss, previous, this.reference, this.epochNo, this.sink.num);
     if (problem) {
       this.diverged(problem);
       return;
@@ -322,7 +323,7 @@ export class Trainer {
     // Report the last parameters that were still finite rather than stream NaN.
     this.st.params.set(this.lastGood);
     this.lastLoss = this.lastGoodLoss;
-    this.finish('diverged', what + lowerRateAdvice(this.lr));
+    this.finish('diverged', what + lowerRateAdvice(this.lr, this.sink.num));
   }
 
   private finish(reason: DoneReason, message: string): void {

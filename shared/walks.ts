@@ -152,9 +152,10 @@ export class Walker {
   constructor(
     private readonly cfg: WalkConfig,
     private readonly sink: RecordSink,
-    private readonly source: Source = 'desktop',
-    /** The kernel for a step: fastApply, or referenceApply (kernels/reference.ts) for checking it. */
-    kernel: (st: RuleState) => Apply = fastApply,
+    /** 'desktop' when absent (no default parameters: Espruino has none). */
+    private readonly source?: Source,
+    /** The kernel for a step: fastApply (when absent), or referenceApply (kernels/reference.ts) for checking it. */
+    kernel?: (st: RuleState) => Apply,
   ) {
     this.fn = WALK_FUNCTIONS[cfg.fn];
     this.p = new Float32Array(this.fn.dims);
@@ -164,7 +165,7 @@ export class Walker {
     const optimizer = getOptimizer(cfg.optimizer);
     const dims = this.fn.dims;
     // The point's coordinates are the "weights" of a model without a bias.
-    this.apply = kernel({ f: dims, bias: false, np: dims, theta: this.p, grad: this.g, optimizer, opt: optimizer.init(dims, cfg), cfg, transforms: initTransforms(cfg, optimizer, null) });
+    this.apply = (kernel || fastApply)({ f: dims, bias: false, np: dims, theta: this.p, grad: this.g, optimizer, opt: optimizer.init(dims, cfg), cfg, transforms: initTransforms(cfg, optimizer, null) });
   }
 
   get finished(): boolean {
@@ -193,7 +194,7 @@ export class Walker {
     for (let n = 0; n < budget && !this.done; n++) {
       if (this.k < 0) {
         const c = this.cfg;
-        const head: WalkStartRecord = { type: 'walk', protocol: PROTOCOL_VERSION, source: this.source, fn: c.fn, optimizer: c.optimizer, lr: c.lr, start: c.start, steps: c.steps };
+        const head: WalkStartRecord = { type: 'walk', protocol: PROTOCOL_VERSION, source: this.source || 'desktop', fn: c.fn, optimizer: c.optimizer, lr: c.lr, start: c.start, steps: c.steps };
         this.sink.start(head);
         this.k = 0;
         this.sink.step(0, this.p, this.fn.dims, this.value());

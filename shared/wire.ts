@@ -122,13 +122,14 @@ function sliceTables(): Uint32Array[] {
  * The same CRC-32 over n little-endian 32-bit words (4n bytes): the board's form, with the bytes
  * viewed as a Uint32Array (the RP2040 is little-endian). Equal to crc32 over the same bytes.
  */
-export function crc32Words(words: Uint32Array, n: number, crc = 0): number {
+export function crc32Words(words: Uint32Array, n: number, crc?: number): number {
   const s = sliceTables();
   const t0 = s[0];
   const t1 = s[1];
   const t2 = s[2];
   const t3 = s[3];
-  let c = (crc ^ 0xffffffff) >>> 0;
+  // An absent crc starts a new checksum (undefined reads as 0 in `^`; Espruino has no default parameters).
+  let c = ((crc as number) ^ 0xffffffff) >>> 0;
   for (let i = 0; i < n; i++) {
     c ^= words[i];
     c = t3[c & 255] ^ t2[(c >>> 8) & 255] ^ t1[(c >>> 16) & 255] ^ t0[c >>> 24];
@@ -240,19 +241,38 @@ function hex8(w: number): string {
   return ('0000000' + w.toString(16)).slice(-8);
 }
 
+// Both directions run on Espruino too (firmware/espruino.ts), so they use what it has: no
+// Number.isSafeInteger, no Object.entries, no default parameters.
+
 /** A copy of `v` with every number that is not a safe integer written as EXACT_PREFIX and its bits. */
-export function exactNumbers(v: unknown): unknown {
+export function toExactNumbers(v: unknown): unknown {
   if (typeof v === 'number') {
     // Whole numbers read exactly; what JSON cannot carry (NaN, ±Infinity: null) stays as JSON has it.
-    if (Number.isSafeInteger(v) || !Number.isFinite(v)) return v;
+    if ((Math.floor(v) === v && v <= 9007199254740991 && v >= -9007199254740991) || v !== v || v === Infinity || v === -Infinity) return v;
     const words = new Uint32Array(new Float64Array([v]).buffer);
     return EXACT_PREFIX + hex8(words[1]) + hex8(words[0]);
   }
-  if (Array.isArray(v)) return v.map(exactNumbers);
+  if (v === null || typeof v !== 'object') return v;
+  const a = v as Record<string, unknown>;
+  const out: Record<string, unknown> = Array.isArray(v) ? ([] as unknown as Record<string, unknown>) : {};
+  for (const k in a) out[k] = toExactNumbers(a[k]);
+  return out;
+}
+
+/** `v` with every EXACT_PREFIX string turned back into its number, in place (the inverse of toExactNumbers). */
+export function fromExactNumbers<T>(v: T): T {
+  if (typeof v === 'string') {
+    const s = v as string;
+    if (s.length !== EXACT_PREFIX.length + 16 || s.indexOf(EXACT_PREFIX) !== 0) return v;
+    const words = new Uint32Array(2);
+    const at = EXACT_PREFIX.length;
+    words[1] = parseInt(s.substr(at, 8), 16);
+    words[0] = parseInt(s.substr(at + 8, 8), 16);
+    return new Float64Array(words.buffer)[0] as unknown as T;
+  }
   if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = exactNumbers(x);
-    return out;
+    const o = v as unknown as Record<string, unknown>;
+    for (const k in o) o[k] = fromExactNumbers(o[k]);
   }
   return v;
 }
@@ -262,7 +282,7 @@ export function exactNumbers(v: unknown): unknown {
  * sends every number that is not a safe integer as its bits (for Espruino, see EXACT_PREFIX).
  */
 export function commandLine(seq: number, cmd: Command, exact = false): string {
-  const json = JSON.stringify(exact ? exactNumbers(cmd) : cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
+  const json = JSON.stringify(exact ? toExactNumbers(cmd) : cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
   const bytes = new Uint8Array(json.length);
   for (let i = 0; i < json.length; i++) bytes[i] = json.charCodeAt(i);
   return callLine('c', seq, base64Encode(bytes), -1);

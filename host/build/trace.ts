@@ -1,6 +1,7 @@
 // Board stack lines back to TypeScript. Kaluma prints an uncaught error as a red message and
-// lines `  at <anonymous>:LINE` (line only, no column) of the flashed bundle; the source map
-// kept on the host by the build turns LINE into `firmware/xyz.ts:LINE`.
+// lines `  at <anonymous>:LINE` (line only, no column) of the flashed bundle; Espruino names
+// `line LINE col COL` (its bundle is minified onto a line or two, so the column matters). The
+// source map kept on the host by the build turns either into `firmware/xyz.ts:LINE`.
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LEAST_UPPER_BOUND, TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
@@ -34,22 +35,27 @@ export class BundleTracer {
     }
   }
 
-  /** Where bundle line `line` (1-based) came from: the first mapped position on that line. */
-  position(line: number): SourcePosition | null {
+  /** Where bundle line `line` (1-based) came from: the first mapped position on that line, or at `column` (0-based). */
+  position(line: number, column = 0): SourcePosition | null {
     if (!(line >= 1)) return null;
-    const pos = originalPositionFor(this.map, { line, column: 0, bias: LEAST_UPPER_BOUND });
+    const pos = originalPositionFor(this.map, { line, column, bias: LEAST_UPPER_BOUND });
     if (pos.source === null || pos.line === null) return null;
     const abs = resolve(this.mapDir, pos.source);
     const rel = relative(this.root, abs).split('\\').join('/');
     return { source: rel.startsWith('..') ? pos.source : rel, line: pos.line, name: pos.name };
   }
 
-  /** Rewrites `at <anonymous>:LINE` in one board line; other text is returned unchanged. */
+  /** Rewrites `at <anonymous>:LINE` (Kaluma) and `line LINE col COL` (Espruino, 1-based column) in one board line; other text is returned unchanged. */
   traceLine(text: string): string {
-    return text.replace(/at <anonymous>:(\d+)/g, (whole, n: string) => {
-      const p = this.position(Number(n));
-      return p ? `at ${p.source}:${p.line}` : whole;
-    });
+    return text
+      .replace(/at <anonymous>:(\d+)/g, (whole, n: string) => {
+        const p = this.position(Number(n));
+        return p ? `at ${p.source}:${p.line}` : whole;
+      })
+      .replace(/\bline (\d+) col (\d+)/g, (whole, n: string, c: string) => {
+        const p = this.position(Number(n), Math.max(0, Number(c) - 1));
+        return p ? `${p.source}:${p.line}` : whole;
+      });
   }
 }
 

@@ -36,7 +36,7 @@ import type { ParallelSink } from '../../shared/parallel/records.ts';
 import { EpochRecorder } from '../../shared/parallel/recorder.ts';
 import { paramsOf, prepare } from '../../shared/parallel/setup.ts';
 import { combineSums } from '../../shared/parallel/sync.ts';
-import { PROTOCOL_VERSION, type DoneReason, type StartRecord } from '../../shared/protocol.ts';
+import { PROTOCOL_VERSION, formatF32, type DoneReason, type StartRecord } from '../../shared/protocol.ts';
 import {
   ACC,
   ARRIVED,
@@ -330,11 +330,11 @@ export async function runThreads(ds: Dataset, cfg: TrainConfig, par: ParallelCon
       passSeconds.push(dt);
       passes = pass;
       if (!allFinite(P, np)) {
-        return done('diverged', pass, 'the parameters became infinite or NaN in pass ' + pass + lowerRateAdvice(lr));
+        return done('diverged', pass, 'the parameters became infinite or NaN in pass ' + pass + lowerRateAdvice(lr, formatF32));
       }
       measureDrift();
       const problem = record(pass);
-      if (problem) return done('diverged', pass, problem + lowerRateAdvice(lr));
+      if (problem) return done('diverged', pass, problem + lowerRateAdvice(lr, formatF32));
       lr *= par.passDecay;
     }
     return done('epochs', cfg.epochs, '');

@@ -39,7 +39,7 @@ function each(st: RuleState, code: string, bias?: string): string {
  * into _r2, `doubled`), linear.ts's residual term for term. `raw`: the data's own units (no standardization). Read directly, the
  * samples of a loop turn share one row offset: sample o's features sit o·f values further on.
  */
-function sample(st: TrainingState, indexed: boolean, raw: boolean, o: number, keepZ: boolean, doubled = false): string {
+function sample(st: TrainingState, indexed: boolean, raw: boolean, o: number, keepZ: boolean, doubled?: boolean): string {
   const f = st.f;
   const k = o ? '_k + ' + o : '_k';
   const I = indexed ? '_i' : k;
@@ -94,7 +94,9 @@ function updateOf(st: RuleState): Update {
  * a branch once per step (the per-sample loop peels that step off instead, see below).
  */
 function step(st: RuleState, u: Update, grad: string, biasGrad: string, first?: boolean): string {
-  const { rule, noise, decay } = u;
+  const rule = u.rule;
+  const noise = u.noise;
+  const decay = u.decay;
   const per = (noise ? noise.param + ' ' : '') + (decay ? decay.param + ' ' : '');
   // A gradient the rule reads once, untouched by transforms, goes into the rule as an expression
   // rather than through _g: a store and a load less per parameter (plain SGD, momentum).
@@ -143,11 +145,13 @@ export function kernelSource(st: TrainingState, name: KernelName, indexed: boole
     // The plain loss is at the parameters in the data's units; the fused pass is at θ (the same
     // array without standardization, which is the only case the trainer fuses).
     const fused = name === 'lossAndSums';
-    const [load] = locals(st, fused ? 'S.theta' : 'S.params', null);
+    const load = locals(st, fused ? 'S.theta' : 'S.params', null)[0];
     return load + (fused ? accLoad : '') + 'var _ls = sum, _k = from; ' + loop('to', (o) => sample(st, indexed, true, o, fused) + (fused ? sums : '') + '_ls += _r * _r; ') + (fused ? accStore : '') + 'return _ls;';
   }
   const u = updateOf(st);
-  const [load, store] = locals(st, 'S.theta', u);
+  const ls = locals(st, 'S.theta', u);
+  const load = ls[0];
+  const store = ls[1];
   if (name === 'apply') return load + 'var _gr = S.grad; ' + step(st, u, '_gr[#]', '_gr[#]') + store;
   if (name === 'step') {
     let zero = '';

@@ -20,7 +20,7 @@
 import { ConfigError, type TrainConfig } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
 import { allFinite, lowerRateAdvice } from '../divergence.ts';
-import { PROTOCOL_VERSION, type DoneReason } from '../protocol.ts';
+import { PROTOCOL_VERSION, formatF32, type DoneReason } from '../protocol.ts';
 import type { Random } from '../random.ts';
 import { newCursor, type Cursor } from './cursor.ts';
 import { parallelSettings, type ParallelConfig } from './options.ts';
@@ -282,7 +282,7 @@ export function simulate<S>(ds: Dataset, cfg: TrainConfig, par: ParallelConfig, 
 
   /** Ends the run as diverged: the last finite parameters, and (past the start) a smaller rate to try. */
   function diverge(what: string): void {
-    let advice = epoch === 0 ? '' : lowerRateAdvice(ctx.lr);
+    let advice = epoch === 0 ? '' : lowerRateAdvice(ctx.lr, formatF32);
     if (epoch > 0 && par.algorithm === 'downpour') advice += " (the replicas' own steps use --local-lr " + par.localLr + ')';
     if (epoch > 0 && p > 1) advice += '; staleness shrinks the largest stable step, so fewer workers also help';
     finish('diverged', what + advice);

@@ -5,6 +5,7 @@
 //   worker  each worker's own θ and its loss on its shard;
 // and the run's end: the last finite parameters and loss when it diverged.
 import { allFinite, divergenceReference, finite, lossDiverged } from '../divergence.ts';
+import { formatF32 } from '../protocol.ts';
 import type { ParallelSink } from './records.ts';
 import { meanLoss, paramsOf, type ParallelSetup } from './setup.ts';
 
@@ -72,6 +73,6 @@ export class EpochRecorder {
       this.reference = divergenceReference(loss, s.y, s.trainIdx, s.nTrain);
       return '';
     }
-    return lossDiverged(loss, previous, this.reference, epoch);
+    return lossDiverged(loss, previous, this.reference, epoch, formatF32);
   }
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as espruino from '../../firmware/espruino.ts';
-import { EXACT_PREFIX, exactNumbers } from '../../shared/wire.ts';
+import { EXACT_PREFIX, toExactNumbers as exactNumbers } from '../../shared/wire.ts';
 import { f32Rounding, roundThroughArray } from '../../shared/f32.ts';
 
 // kaluma.ts reads Kaluma's millis() as it loads.
