@@ -187,6 +187,7 @@ function command(seq: number, cmd: Command): void {
         heap: heap(),
         protocol: PROTOCOL_VERSION,
         capacity: { samples: CAPACITY, features: MAX_FEATURES },
+        runtime: runtimeName(),
         // The run (its number and settings; null before any), so that a host attaching mid-run can
         // name it. During a walk the settings are the last training's: the state says which.
         run: runs,

@@ -177,7 +177,8 @@ function optionNames(): Record<keyof TrainConfig, string> {
 // Ranges follow torch's own checks (e.g. 0 <= momentum, 0 <= rho <= 1), tightened where a
 // value would silently make no sense on a 180 KB board (epochs, batch). Each is "min max", then
 // `i` for a whole number and `>` when the minimum itself is excluded. (Text rather than an array
-// per option: the board keeps this table in its heap, and 26 small arrays cost it a kilobyte.)
+// per option: the board keeps this table in its heap, and 26 small arrays cost it a kilobyte.) The
+// board reads these with Number(), which on Espruino is exact only for whole numbers up to 1e22.
 const RANGES: Partial<Record<keyof TrainConfig, string>> = {
   lr: '0 1e6 >',
   momentum: '0 1',
@@ -192,11 +193,11 @@ const RANGES: Partial<Record<keyof TrainConfig, string>> = {
   eps: '0 1 >',
   batch: '0 1e9 i',
   epochs: '1 1e7 i',
-  initB: '-1e30 1e30',
+  initB: '-1e22 1e22',
   seed: '0 4294967295 i',
   valSplit: '0 0.9',
   patience: '0 1e7 i',
-  minDelta: '0 1e30',
+  minDelta: '0 1e22',
   stepSize: '1 1e7 i',
   gamma: '0 1e6',
   decay: '0 1e6',

@@ -183,6 +183,8 @@ export interface StatusRecord {
   /** Runs started since the firmware booted (the last one's number), and that run's settings when it trains. */
   run?: number;
   config?: TrainConfig | null;
+  /** The runtime, as the hello names it ("kaluma 1.2.1", "espruino 2v29 PICO_R1_3"). */
+  runtime?: string;
 }
 
 export type ProtocolRecord =

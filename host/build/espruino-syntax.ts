@@ -8,7 +8,14 @@
 // declaration and identifier use with its scope; once the whole tree is seen, uses are resolved
 // outwards. That gives the free (global) names, which are checked against the missing built-ins,
 // and the uses that rely on hoisting, which Espruino does not do.
+//
+// One rule is the build's alone: a number literal Espruino reads as another double
+// (`inexactDecimal`; espruino-number.ts has how it reads). The board runs such code, only with
+// different numbers, so the virtual Espruino reads it as the board does instead of failing it:
+// espruinoFindings reports it only when asked (`inexactDecimals`), and espruinoProblems, the
+// build's check, asks.
 import { parse, type Node } from 'acorn';
+import { espruinoExactForm, espruinoParseNumber } from './espruino-number.ts';
 import { NODE_ONLY_GLOBALS } from './firmware.ts';
 
 export interface EspruinoProblem {
@@ -37,6 +44,7 @@ export const ESPRUINO_MISSING_SYNTAX = {
   labelledBreak: 'labelled break (Espruino reads the label as a variable)',
   labelledContinue: 'labelled continue (Espruino reads the label as a variable)',
   bigint: 'BigInt literal (Espruino has none)',
+  inexactDecimal: "a decimal Espruino reads inexactly (its parser sums digit·0.1ᵏ, so the value differs from the desktop's)",
   functionHoisting: 'used before its function declaration (Espruino defines a function only when its declaration runs)',
   varAssignHoisting: 'assigned before its `var` (Espruino does not hoist var: the assignment writes a global)',
   varReadHoisting: 'read before its `var` (Espruino does not hoist var: the name is not defined yet)',
@@ -93,8 +101,12 @@ export function parseScript(code: string): Node {
   return parse(code, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: false });
 }
 
-/** Everything in `code` Espruino 2v29 cannot run, in source order (a parse error is one problem). */
-export function espruinoProblems(code: string): EspruinoProblem[] {
+/**
+ * Everything in `code` Espruino 2v29 cannot run, in source order (a parse error is one problem);
+ * with `inexactDecimals` (the default here: the build's check), also every number literal it
+ * would read as another double.
+ */
+export function espruinoProblems(code: string, opts: EspruinoFindingOptions = { inexactDecimals: true }): EspruinoProblem[] {
   let program: Node;
   try {
     program = parseScript(code);
@@ -102,7 +114,12 @@ export function espruinoProblems(code: string): EspruinoProblem[] {
     const e = err as Error & { loc?: { line: number; column: number } };
     return [{ line: e.loc?.line ?? 1, column: e.loc?.column ?? 0, what: `${ESPRUINO_MISSING_SYNTAX.parse}: ${e.message}` }];
   }
-  return espruinoFindings(program).map(({ line, column, what }) => ({ line, column, what }));
+  return espruinoFindings(program, opts).map(({ line, column, what }) => ({ line, column, what }));
+}
+
+export interface EspruinoFindingOptions {
+  /** Report number literals Espruino reads as another double (rule `inexactDecimal`); off by default. */
+  inexactDecimals?: boolean;
 }
 
 type AnyNode = Node & Record<string, unknown>;
@@ -169,7 +186,7 @@ function memberName(m: AnyNode): string | null {
 }
 
 /** Every finding in a program parsed by parseScript (locations on). */
-export function espruinoFindings(program: Node): EspruinoFinding[] {
+export function espruinoFindings(program: Node, opts: EspruinoFindingOptions = {}): EspruinoFinding[] {
   const found: EspruinoFinding[] = [];
   const refs: Ref[] = [];
 
@@ -317,6 +334,15 @@ export function espruinoFindings(program: Node): EspruinoFinding[] {
         return;
       case 'Literal':
         if (n.bigint !== undefined) syntax(n, 'bigint');
+        // Keys are never visited (Property and class members visit only computed ones): a value.
+        else if (opts.inexactDecimals && typeof n.value === 'number' && typeof n.raw === 'string') {
+          const read = espruinoParseNumber(n.raw);
+          if (!Object.is(read, n.value)) {
+            const form = espruinoExactForm(n.value);
+            const fix = form !== null ? `the build lowers it to ${form} wherever that parses as one expression` : 'and no exact form exists (an integer over 10ᵏ with k ≤ 22, or over 2ᵏ with k ≤ 62): use a value that has one, or send it from the host';
+            report(n, 'inexactDecimal', `\`${n.raw}\` is ${ESPRUINO_MISSING_SYNTAX.inexactDecimal}: Espruino reads ${read}, not ${n.value}; ${fix}`);
+          }
+        }
         return;
       case 'VariableDeclaration': {
         const kind = n.kind as BindingKind;

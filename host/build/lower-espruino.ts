@@ -1,18 +1,29 @@
-// The lowering esbuild cannot do for Espruino: hoisting. Espruino defines a function only when its
-// declaration statement runs, and a `var` only when its `var` runs; esbuild's bundle relies on
-// both (a module's top level may call a function declared further down, and the IIFE's
-// `__export(...)` runs before the declarations it names). So:
+// The lowering esbuild cannot do for Espruino: hoisting, and number literals Espruino would
+// misread. Espruino defines a function only when its declaration statement runs, and a `var` only
+// when its `var` runs; esbuild's bundle relies on both (a module's top level may call a function
+// declared further down, and the IIFE's `__export(...)` runs before the declarations it names). So:
 // - every function declaration that follows some other statement is moved to the top of its
 //   block or function body (after any directive), where JavaScript's hoisting already puts it, and
 // - a `var` used before its declaration at the same function level (what espruinoFindings flags)
 //   gets a bare `var a, b;` at the top of its function.
 // The moved text goes on the line of the opening brace and takes its line breaks with it, so a
 // body keeps its number of lines and only the stretch between the brace and the old place of a
-// moved function changes line numbers (none at all when nothing moved). The source map is rebuilt
-// from the same edits, offset by offset, so board errors and build problems still trace to
-// the TypeScript line.
-import type { Node } from 'acorn';
+// moved function changes line numbers (none at all when nothing moved).
+//
+// Then, on the hoisted bundle, every number literal Espruino would read as another double (its
+// parser sums digit·0.1ᵏ: `.3` is 0.30000000000000004 there; espruino-number.ts) becomes an
+// expression of exact steps it evaluates to the very double JavaScript reads, `(3/10)`
+// (espruinoExactForm, which checks each by evaluating it as Espruino would). A literal with no
+// such form (`1e-30`) is left for the checks to refuse with its line. A replacement stays on its
+// line, and each is checked in the new text to parse as the parenthesised expression it is meant
+// to be (not, say, the arguments of a call after an unterminated line); one that does not is
+// left too.
+//
+// The source map is rebuilt from the same edits, offset by offset (a replaced literal's start
+// keeps its mapping), so board errors and build problems still trace to the TypeScript line.
+import { parse, type Node } from 'acorn';
 import { TraceMap, decodedMap, encodedMap, type SourceMapSegment } from '@jridgewell/trace-mapping';
+import { espruinoExactForm, espruinoReadsExactly } from './espruino-number.ts';
 import { espruinoFindings, parseScript } from './espruino-syntax.ts';
 
 export interface Lowered {
@@ -23,6 +34,10 @@ export interface Lowered {
   hoistedFunctions: number;
   /** Names declared early with a bare `var`. */
   hoistedVars: number;
+  /** Number literals Espruino would misread, replaced by an exact expression (`.3` → `(3/10)`). */
+  loweredNumbers: number;
+  /** Number literals Espruino would misread that have no exact form here (the checks refuse them). */
+  inexactNumbers: number;
 }
 
 type AnyNode = Node & Record<string, unknown>;
@@ -34,7 +49,8 @@ function isNode(v: unknown): v is AnyNode {
 const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'sourceFile']);
 
 type Edit = { kind: 'insert'; pos: number; vars: string[]; fns: AnyNode[] } | { kind: 'remove'; pos: number; end: number };
-type Piece = { from: number; to: number } | { text: string };
+/** Old text copied; or new text, which may stand for an old stretch (`replaces`: its start maps to the text's start). */
+type Piece = { from: number; to: number } | { text: string; replaces?: { from: number; to: number } };
 
 /** Where a body's hoisted text goes: after `{` and after any directive prologue. */
 function insertionPoint(body: AnyNode[], open: number): number {
@@ -142,11 +158,14 @@ function lineOf(starts: number[], pos: number): number {
 function remap(map: string | object, oldCode: string, newCode: string, pieces: Piece[]): string {
   const tm = new TraceMap(map as ConstructorParameters<typeof TraceMap>[0]);
   const decoded = decodedMap(tm);
-  const moved: { from: number; to: number; at: number }[] = [];
+  // `collapse`: a replaced stretch, whose every old position maps to the start of its new text.
+  const moved: { from: number; to: number; at: number; collapse?: boolean }[] = [];
   let at = 0;
   for (const p of pieces) {
-    if ('text' in p) at += p.text.length;
-    else {
+    if ('text' in p) {
+      if (p.replaces) moved.push({ ...p.replaces, at, collapse: true });
+      at += p.text.length;
+    } else {
       moved.push({ from: p.from, to: p.to, at });
       at += p.to - p.from;
     }
@@ -167,7 +186,7 @@ function remap(map: string | object, oldCode: string, newCode: string, pieces: P
       }
       const m = moved[lo];
       if (!m || pos < m.from || pos >= m.to) continue; // past the end of the code: nothing to map
-      const np = m.at + (pos - m.from);
+      const np = m.collapse ? m.at : m.at + (pos - m.from);
       const nl = lineOf(newStarts, np);
       lines[nl]!.push([np - newStarts[nl]!, ...seg.slice(1)] as SourceMapSegment);
     }
@@ -176,18 +195,111 @@ function remap(map: string | object, oldCode: string, newCode: string, pieces: P
   return JSON.stringify(encodedMap(new TraceMap({ ...decoded, mappings: lines })));
 }
 
-/**
- * Hoists what Espruino does not (see the top of this file). `topVars`: names to declare with `var`
- * at the top of the script (the build's `pt`, which the entry assigns). Code that does not parse
- * is returned as is.
- */
-export function lowerForEspruino(code: string, map: string | object, topVars: readonly string[] = []): Lowered {
-  const unchanged = { code, map: typeof map === 'string' ? map : JSON.stringify(map), hoistedFunctions: 0, hoistedVars: 0 };
+const PROPERTY_KEY_PARENTS = new Set(['Property', 'MethodDefinition', 'PropertyDefinition']);
+
+/** Parses with `(…)` kept as ParenthesizedExpression nodes: the spans of all of them. */
+function parenthesisedSpans(code: string): Set<string> | null {
+  let program: Node;
+  try {
+    program = parse(code, { ecmaVersion: 'latest', sourceType: 'script', preserveParens: true });
+  } catch {
+    return null;
+  }
+  const spans = new Set<string>();
+  const walk = (n: unknown): void => {
+    if (!isNode(n)) return;
+    if (n.type === 'ParenthesizedExpression') spans.add(`${n.start}:${n.end}`);
+    for (const key of Object.keys(n)) {
+      if (SKIP_KEYS.has(key)) continue;
+      const v = n[key];
+      if (Array.isArray(v)) for (const c of v) walk(c);
+      else walk(v);
+    }
+  };
+  walk(program);
+  return spans;
+}
+
+type Replacement = { start: number; end: number; text: string };
+
+/** The new text as pieces: the replacements (sorted, disjoint) in place of their stretches. */
+function replacementPieces(code: string, replacements: Replacement[]): Piece[] {
+  const out: Piece[] = [];
+  let cursor = 0;
+  for (const r of replacements) {
+    if (r.start > cursor) out.push({ from: cursor, to: r.start });
+    out.push({ text: r.text, replaces: { from: r.start, to: r.end } });
+    cursor = r.end;
+  }
+  if (cursor < code.length) out.push({ from: cursor, to: code.length });
+  return out;
+}
+
+const joinPieces = (code: string, pieces: Piece[]): string => pieces.map((p) => ('text' in p ? p.text : code.slice(p.from, p.to))).join('');
+
+/** The number literals Espruino misreads, replaced by exact expressions (see the top of this file). */
+function lowerNumbers(code: string, map: string): { code: string; map: string; lowered: number; left: number } {
   let program: Node;
   try {
     program = parseScript(code);
   } catch {
-    return unchanged; // the checks report the parse error
+    return { code, map, lowered: 0, left: 0 };
+  }
+  let left = 0;
+  let replacements: Replacement[] = [];
+  const walk = (n: unknown, parent: AnyNode | null): void => {
+    if (!isNode(n)) return;
+    // A key's number is a name, not a value (`{ 0.5: x }`): not read as a number.
+    const isKey = parent !== null && PROPERTY_KEY_PARENTS.has(parent.type) && parent.key === n && !parent.computed;
+    if (n.type === 'Literal' && typeof n.value === 'number' && typeof n.raw === 'string' && !isKey && !espruinoReadsExactly(n.raw, n.value)) {
+      const text = espruinoExactForm(n.value);
+      if (text === null) left++;
+      else replacements.push({ start: n.start, end: n.end, text });
+      return;
+    }
+    for (const key of Object.keys(n)) {
+      if (SKIP_KEYS.has(key)) continue;
+      const v = n[key];
+      if (Array.isArray(v)) for (const c of v) walk(c, n);
+      else walk(v, n);
+    }
+  };
+  walk(program, null);
+  replacements.sort((a, b) => a.start - b.start);
+  // Each replacement must parse as its own parenthesised expression; drop any that does not, and check again.
+  for (;;) {
+    if (replacements.length === 0) return { code, map, lowered: 0, left };
+    const out = joinPieces(code, replacementPieces(code, replacements));
+    const spans = parenthesisedSpans(out);
+    const kept: Replacement[] = [];
+    let shift = 0;
+    for (const r of replacements) {
+      const start = r.start + shift;
+      if (spans?.has(`${start}:${start + r.text.length}`)) kept.push(r);
+      shift += r.text.length - (r.end - r.start);
+    }
+    if (kept.length === replacements.length) break;
+    left += replacements.length - kept.length;
+    replacements = kept;
+  }
+  const pieces = replacementPieces(code, replacements);
+  const out = joinPieces(code, pieces);
+  return { code: out, map: remap(map, code, out, pieces), lowered: replacements.length, left };
+}
+
+/**
+ * Hoists what Espruino does not, then replaces the number literals it would misread (see the top
+ * of this file). `topVars`: names to declare with `var` at the top of the script (the build's
+ * `pt`, which the entry assigns). Code that does not parse is returned as is.
+ */
+export function lowerForEspruino(code: string, map: string | object, topVars: readonly string[] = []): Lowered {
+  const mapText = typeof map === 'string' ? map : JSON.stringify(map);
+  let program: Node;
+  try {
+    program = parseScript(code);
+  } catch {
+    // the checks report the parse error
+    return { code, map: mapText, hoistedFunctions: 0, hoistedVars: 0, loweredNumbers: 0, inexactNumbers: 0 };
   }
   const varsByScope = new Map<Node, Set<string>>();
   const declare = (scope: Node, name: string): void => {
@@ -202,10 +314,14 @@ export function lowerForEspruino(code: string, map: string | object, topVars: re
   for (const set of varsByScope.values()) hoistedVars += set.size;
   for (const name of topVars) declare(program, name);
   const edits = collectEdits(program as AnyNode, code, varsByScope);
-  if (edits.length === 0) return unchanged;
-  const pieces = render(code, edits);
-  const out = pieces.map((p) => ('text' in p ? p.text : code.slice(p.from, p.to))).join('');
+  let hoisted = { code, map: mapText };
   let hoistedFunctions = 0;
-  for (const e of edits) if (e.kind === 'insert') hoistedFunctions += e.fns.length;
-  return { code: out, map: remap(map, code, out, pieces), hoistedFunctions, hoistedVars };
+  if (edits.length > 0) {
+    const pieces = render(code, edits);
+    const out = joinPieces(code, pieces);
+    for (const e of edits) if (e.kind === 'insert') hoistedFunctions += e.fns.length;
+    hoisted = { code: out, map: remap(map, code, out, pieces) };
+  }
+  const numbers = lowerNumbers(hoisted.code, hoisted.map);
+  return { code: numbers.code, map: numbers.map, hoistedFunctions, hoistedVars, loweredNumbers: numbers.lowered, inexactNumbers: numbers.left };
 }

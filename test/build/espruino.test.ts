@@ -6,6 +6,7 @@ import { build, transform } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ESPRUINO_ESBUILD_SUPPORTED, EspruinoBuildError, buildEspruino, bundleEspruino } from '../../host/build/espruino.ts';
 import { ESPRUINO_MISSING_BUILTINS, ESPRUINO_MISSING_SYNTAX, espruinoProblems, type EspruinoSyntaxRule } from '../../host/build/espruino-syntax.ts';
+import { espruinoParseNumber } from '../../host/build/espruino-number.ts';
 import { lowerForEspruino } from '../../host/build/lower-espruino.ts';
 import { BundleTracer } from '../../host/build/trace.ts';
 
@@ -39,6 +40,7 @@ describe('espruinoProblems: the syntax Espruino lacks', () => {
     labelledBreak: ['a: for (;;) { break a; }'],
     labelledContinue: ['a: for (;;) { continue a; }'],
     bigint: ['const n = 1n;'],
+    inexactDecimal: ['x = 0.3;', 'y = -1e-8;', 'z = 2.5e-7.toFixed(9);', 'w = [1e-30];', 'v = 123456789012345678901;'],
     functionHoisting: ['f(); function f() {}', 'function g() { h(); function h() {} }', '{ k(); function k() {} }', 'const t = f; function f() {}'],
     varAssignHoisting: ['x = 1; var x;', 'function f() { if (c) y = 2; var y = 3; return y; }', 'function f() { n++; var n; }'],
     varReadHoisting: ['function f() { return z; var z; }'],
@@ -195,7 +197,7 @@ describe("esbuild's lowering for Espruino (what ESPRUINO_ESBUILD_SUPPORTED is bu
 
 describe('lowerForEspruino: hoisting for a runtime without it', () => {
   it("fixes esbuild's output calling a function before its declaration, keeps the line count, and still runs", async () => {
-    const raw = await bundleEspruino({ entry: fixture('hoisting') });
+    const raw = await bundleEspruino({ entry: fixture('hoisting'), minify: false });
     const before = espruinoProblems(raw.code).map((p) => p.what);
     expect(before).toContain('`twice` ' + ESPRUINO_MISSING_SYNTAX.functionHoisting);
     expect(before).toContain('`odd` ' + ESPRUINO_MISSING_SYNTAX.functionHoisting);
@@ -216,7 +218,7 @@ describe('lowerForEspruino: hoisting for a runtime without it', () => {
   });
 
   it('rebuilds the source map: moved lines still trace to their TypeScript line', async () => {
-    const built = await buildEspruino({ entry: fixture('hoisting'), write: false });
+    const built = await buildEspruino({ entry: fixture('hoisting'), write: false, minify: false });
     const tracer = new BundleTracer(built.map, resolve(built.outfile, '..'));
     const lines = built.code.split('\n');
     const at = (text: string): number => lines.findIndex((l) => l.includes(text)) + 1;
@@ -231,6 +233,73 @@ describe('lowerForEspruino: hoisting for a runtime without it', () => {
     const lowered = lowerForEspruino(code, map);
     expect(lowered.code).toBe('function f() { "use strict"; function g() {} g();  }\n');
     expect(lowerForEspruino('function a() {} a();', map)).toMatchObject({ code: 'function a() {} a();', map, hoistedFunctions: 0 });
+  });
+});
+
+describe('lowerForEspruino: number literals Espruino would misread', () => {
+  const MAP = JSON.stringify({ version: 3, sources: ['a.ts'], names: [], mappings: 'AAAA' });
+  const NO_FORM = 'and no exact form exists (an integer over 10ᵏ with k ≤ 22, or over 2ᵏ with k ≤ 62): use a value that has one, or send it from the host';
+  /** Every number literal of `code`, as Espruino reads it, and JavaScript's value. */
+  const literals = (code: string): { raw: string; read: number; value: number }[] => [...code.matchAll(/(?<![\w$.])(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g)].map((m) => ({ raw: m[0], read: espruinoParseNumber(m[0]), value: Number(m[0].replace(/_/g, '')) }));
+  /** Evaluates `code` as Espruino would read its literals: each one replaced by the double Espruino reads. */
+  const asEspruino = (code: string): unknown => vm.runInNewContext(code.replace(/(?<![\w$.])(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g, (raw) => `(${espruinoParseNumber(raw)})`));
+
+  it('writes each as an exact quotient Espruino evaluates to the very double JavaScript reads', () => {
+    const code = 'var r=[.3,-.95,1e-8,-2.5e-7,2.5e-7.toFixed(9),.3*-1e-6,1e30,5,.5,1.5];r';
+    const lowered = lowerForEspruino(code, MAP);
+    expect(lowered.code).toBe('var r=[(3/10),-(95/100),(1/100000000),-(25/100000000),(25/100000000).toFixed(9),(3/10)*-(1/1000000),(100000000*1e22),5,.5,1.5];r');
+    expect(lowered).toMatchObject({ loweredNumbers: 8, inexactNumbers: 0 });
+    // What the board computes from the lowered text (each literal as Espruino reads it) is what JavaScript computes from the original.
+    expect(asEspruino(lowered.code)).toEqual(vm.runInNewContext(code));
+    expect(asEspruino(code)).not.toEqual(vm.runInNewContext(code));
+    // Every literal left is one Espruino reads exactly.
+    for (const l of literals(lowered.code)) expect(l.read, l.raw).toBe(l.value);
+    expect(espruinoProblems(lowered.code)).toEqual([]);
+  });
+
+  it('leaves a literal with no exact form (1e-40) for the checks, which name it', () => {
+    const lowered = lowerForEspruino('var floor=Math.max(x,1e-40),ok=.7;', MAP);
+    expect(lowered.code).toBe('var floor=Math.max(x,1e-40),ok=(7/10);');
+    expect(lowered).toMatchObject({ loweredNumbers: 1, inexactNumbers: 1 });
+    expect(espruinoProblems(lowered.code)).toEqual([{ line: 1, column: 21, what: `\`1e-40\` is ${ESPRUINO_MISSING_SYNTAX.inexactDecimal}: Espruino reads ${espruinoParseNumber('1e-40')}, not 1e-40; ${NO_FORM}` }]);
+  });
+
+  it('leaves keys alone, and a replacement that would not parse as its own expression', () => {
+    // `f()` then a line starting with `(3/10)` would call f's result: left as is, for the checks to refuse.
+    const code = 'var o={.3:1,m(){return .3}};f()\n.3.toString()';
+    const lowered = lowerForEspruino(code, MAP);
+    expect(lowered.code).toBe('var o={.3:1,m(){return (3/10)}};f()\n.3.toString()');
+    expect(lowered).toMatchObject({ loweredNumbers: 1, inexactNumbers: 1 });
+    expect(whats(lowered.code).filter((w) => w.includes(ESPRUINO_MISSING_SYNTAX.inexactDecimal))).toHaveLength(1);
+  });
+
+  it('lowers after hoisting, keeping lines, and a text with nothing to lower unchanged', () => {
+    const code = 'var a = .3;\nf();\nfunction f() { return 1e-8; }\n';
+    const lowered = lowerForEspruino(code, MAP);
+    expect(lowered.code).toBe('function f() { return (1/100000000); } var a = (3/10);\nf();\n\n');
+    expect(lowered).toMatchObject({ hoistedFunctions: 1, loweredNumbers: 2 });
+    expect(lowerForEspruino('var a = .5 + 1e21 + 0x1F;', MAP)).toMatchObject({ code: 'var a = .5 + 1e21 + 0x1F;', map: MAP, loweredNumbers: 0 });
+  });
+
+  it('traces a lowered literal, and a refused one, to its TypeScript line (minified bundle)', async () => {
+    const entry = join(tmp, 'decimals.ts');
+    writeFileSync(entry, ['export const rate = (x: number) => x * 0.3;', '', 'export const tiny = (x: number) =>', '  x + 1e-8;', ''].join('\n'));
+    const built = await buildEspruino({ entry, write: false, minify: true });
+    expect(built.code).toContain('(3/10)');
+    expect(built.code).toContain('(1/100000000)');
+    const tracer = new BundleTracer(built.map, resolve(built.outfile, '..'));
+    const lines = built.code.split('\n');
+    const at = (text: string): [number, number] => {
+      const line = lines.findIndex((l) => l.includes(text));
+      return [line + 1, lines[line]!.indexOf(text)];
+    };
+    expect(tracer.position(...at('(3/10)'))?.line).toBe(1);
+    expect(tracer.position(...at('(1/100000000)'))?.line).toBe(4);
+
+    writeFileSync(entry, ['export const a = 1;', 'export const floor = (x: number) => Math.max(x, 1e-40);', ''].join('\n'));
+    const err = (await buildEspruino({ entry, write: false, minify: true }).catch((e: unknown) => e)) as EspruinoBuildError;
+    expect(err).toBeInstanceOf(EspruinoBuildError);
+    expect(err.problems).toEqual([`${entry}:2: \`1e-40\` is ${ESPRUINO_MISSING_SYNTAX.inexactDecimal}: Espruino reads ${espruinoParseNumber('1e-40')}, not 1e-40; ${NO_FORM}`]);
   });
 });
 
@@ -283,7 +352,7 @@ describe('buildEspruino', () => {
   });
 
   it("bundles firmware/espruino-main.ts (main.ts behind it) with espruino.ts in place of runtime.ts's kaluma.ts", async () => {
-    const { code, entry } = await bundleEspruino();
+    const { code, entry } = await bundleEspruino({ minify: false });
     expect(entry).toBe(resolve(import.meta.dirname, '../../firmware/espruino-main.ts'));
     expect(code).toContain('// firmware/main.ts');
     expect(code).toContain('// firmware/espruino.ts');

@@ -1,0 +1,98 @@
+// The board pipe on Espruino, end to end as a teacher runs it: `host flash` finds the runtime by
+// asking and uploads the Espruino bundle into Storage, then `host send` and `host train --monitor`
+// run through serialport against the virtual Espruino, and the run file is compared with `host run`
+// record for record. Espruino prints decimals inexactly and reads them inexactly, so every value
+// crosses as bits both ways; equal records mean equal bits.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import { startVirtualEspruino, type VirtualEspruino } from '../../host/sim/espruino/virtual-espruino.ts';
+import { host } from './cli.ts';
+import { tempDir } from '../helpers/temp.ts';
+
+let board: VirtualEspruino;
+const dir = tempDir('espruino-e2e-');
+
+function records(text: string): ProtocolRecord[] {
+  return text
+    .split('\n')
+    .map((l) => parseRecord(l))
+    .filter((r): r is ProtocolRecord => r !== null);
+}
+
+/** The records that must agree between board and desktop: every epoch and the done record. */
+const trajectory = (rs: ProtocolRecord[]): ProtocolRecord[] => rs.filter((r) => r.type === 'epoch' || r.type === 'done');
+
+async function boardVsDesktop(data: string, options: string[]): Promise<{ board: ProtocolRecord[]; desktop: ProtocolRecord[] }> {
+  const send = await host(['send', data, '--port', board.path], { timeoutMs: 120000 });
+  expect(send.code, send.stderr).toBe(0);
+  expect(send.stdout).toMatch(/the board confirmed \d+ samples, checksum [0-9a-f]{8}/);
+  const out = join(dir, `run-${Date.now()}.ndjson`);
+  const train = await host(['train', '--port', board.path, ...options, '--monitor', '--no-plot', '--out', out], { timeoutMs: 240000 });
+  expect(train.code, train.stderr + train.stdout).toBe(0);
+  const run = await host(['run', '--data', data, ...options, '--format', 'ndjson']);
+  expect(run.code, run.stderr).toBe(0);
+  return { board: records(readFileSync(out, 'utf8')), desktop: records(run.stdout) };
+}
+
+beforeAll(async () => {
+  board = await startVirtualEspruino();
+  // No --runtime: the flash asks the board which runtime it runs.
+  const flash = await host(['flash', '--port', board.path], { timeoutMs: 180000 });
+  expect(flash.code, flash.stderr + flash.stdout).toBe(0);
+  expect(flash.stderr).toMatch(/built dist\/espruino\.js for Espruino/);
+  expect(flash.stdout).toMatch(/firmware [\d.]+ on espruino 2v29/);
+}, 240000);
+
+afterAll(async () => {
+  await board?.close();
+});
+
+describe('the board pipe against the virtual Espruino', () => {
+  it('full-batch GD on the seed data (lr 0.01, 100 epochs): the run file equals `host run`, bit for bit', async () => {
+    const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/seed.csv', ['--no-bias', '--lr', '0.01', '--epochs', '100']);
+    expect(b[0]).toMatchObject({ type: 'start', source: 'board', samples: 3, features: 1 });
+    // The settings come back as the numbers sent (Espruino writes their bits, not its decimals).
+    expect((b[0] as { config: unknown }).config).toEqual((desktop[0] as { config: unknown }).config);
+    expect(trajectory(b)).toHaveLength(102);
+    expect(trajectory(b)).toEqual(trajectory(desktop));
+  });
+
+  it('Adam with shuffled mini-batches, a seed, a validation split and standardization: the same trajectory', async () => {
+    const opts = ['--optimizer', 'adam', '--lr', '0.05', '--batch', '4', '--shuffle', '--seed', '7', '--epochs', '60', '--val-split', '0.2', '--standardize'];
+    const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/two-features-noisy.csv', opts);
+    expect(trajectory(b).length).toBeGreaterThan(10);
+    expect(trajectory(b)).toEqual(trajectory(desktop));
+    expect(trajectory(b)[1]).toHaveProperty('val_loss');
+  });
+
+  it('per-sample SGD with decimals Espruino would read inexactly (lr 0.3·10⁻¹, momentum 0.95): the same trajectory', async () => {
+    const opts = ['--optimizer', 'momentum', '--momentum', '0.95', '--lr', '0.03', '--batch', '1', '--epochs', '40'];
+    const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/two-features.csv', opts);
+    expect(trajectory(b)).toEqual(trajectory(desktop));
+  });
+
+  it("a run that diverges names its numbers in the message as `host run` does", async () => {
+    const opts = ['--no-bias', '--lr', '3', '--epochs', '20'];
+    const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/seed.csv', opts);
+    const done = trajectory(b).pop() as { reason: string; message: string };
+    expect(done.reason).toBe('diverged');
+    expect(done.message).toMatch(/the learning rate 3 is too high for this data; try --lr 0\.3 or smaller/);
+    expect(trajectory(b)).toEqual(trajectory(desktop));
+  });
+
+  it('refuses what Espruino cannot compute exactly, with the reason', async () => {
+    const res = await host(['train', '--port', board.path, '--schedule', 'cosine', '--epochs', '5', '--no-plot']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/cosine schedule needs Math\.cos, which Espruino approximates/);
+  });
+
+  it('a dataset larger than the board holds gets a message that names its limit, before anything is sent', async () => {
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, 'x,y\n' + Array.from({ length: 1100 }, (_, i) => `${i / 100},${i / 50}`).join('\n') + '\n');
+    const res = await host(['send', big, '--port', board.path]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/1100 rows do not fit the board's capacity of \d+ samples \(what this Espruino board's free memory holds/);
+  });
+});
