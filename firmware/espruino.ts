@@ -12,18 +12,20 @@ interface EspruinoMemory {
   total: number;
   blocksize?: number;
 }
-declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string };
+declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string; CRC32(data: Uint8Array): number };
 declare function getTime(): number;
 declare const process: { memory(): EspruinoMemory; env: { VERSION?: string; BOARD?: string } };
 
 /** Bytes a variable takes on 32-bit boards (process.memory().blocksize where it says). */
 const BLOCK = 13;
 /**
- * Variables kept free for running: the generated kernels' text and byte code, a run's objects and
- * its records while they are formatted. Measured in the virtual Espruino with the largest settings
- * (Adam, standardization, a validation split, shuffling, 8 features): see the README's capacity.
+ * Variables kept free for running: a command's line and its decoded JSON, the generated kernels'
+ * text (Espruino keeps a function's source, not byte code), a run's objects and its records while
+ * they are formatted. The virtual Espruino measures at most 2,290 above the idle board's use, for
+ * RMSprop (centered, momentum) on 8 features with standardization, a validation split and
+ * mini-batches; 2,500 leaves a tenth to spare (README, "Espruino").
  */
-const RESERVE = 900;
+const RESERVE = 2500;
 /** Bytes a sample costs: its x row and y (float32) in the dataset, and three Uint32 indexes in a run. */
 const SAMPLE_BYTES = 4 * (MAX_FEATURES + 1) + 12;
 
@@ -42,6 +44,24 @@ export function atobBytes(b64: string): Uint8Array | undefined {
 
 export function btoaBytes(bytes: Uint8Array): string {
   return btoa(E.toString(bytes));
+}
+
+/**
+ * A chunk's CRC-32 by Espruino's native E.CRC32 (the standard CRC-32 of zlib, as shared/wire.ts's):
+ * the engine's table-driven one would keep 4 KB of tables, 315 of an Espruino Pico's variables.
+ */
+export function chunkCrc(words: Uint32Array, n: number): number {
+  return E.CRC32(new Uint8Array(words.buffer, 0, 4 * n)) >>> 0;
+}
+
+/** The dataset's chained checksum (shared/wire.ts, chainCrc): the chunk CRC's four bytes, bit by bit (32 steps a chunk, no table). */
+export function chainCrc(chain: number, crc: number): number {
+  let c = ~chain;
+  for (let i = 0; i < 32; i += 8) {
+    c ^= (crc >>> i) & 255;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
 }
 
 /** Milliseconds since boot (getTime() counts seconds). */

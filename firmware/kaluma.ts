@@ -2,6 +2,7 @@
 // Espruino build swaps espruino.ts in for this module (see runtime.ts); both export the same names,
 // which test/build/runtimes.test.ts checks.
 import type { TrainConfig } from '../shared/config.ts';
+import { chainCrcWord, crc32Words } from '../shared/wire.ts';
 
 /** Samples the board holds: 1,024 × 8 features of float32 is 36 KB of the 180 KB heap. */
 export function boardCapacity(): number {
@@ -11,6 +12,10 @@ export function boardCapacity(): number {
 /** Kaluma's atob and btoa are not the web's: bytes in a Uint8Array, decoded and encoded natively (runtime-facts.md). */
 export const atobBytes = atob as unknown as (b64: string) => Uint8Array | undefined;
 export const btoaBytes = btoa as unknown as (bytes: Uint8Array) => string;
+
+/** A chunk's CRC-32 (its n little-endian words), and the dataset's chained checksum (shared/wire.ts): table-driven, four bytes a step. */
+export const chunkCrc: (words: Uint32Array, n: number) => number = crc32Words;
+export const chainCrc: (chain: number, crc: number) => number = chainCrcWord;
 
 /** Milliseconds since boot. */
 export const now: () => number = millis;

@@ -9,10 +9,11 @@ import { resolveConfig, type TrainConfig } from '../shared/config.ts';
 import { Dataset, MAX_FEATURES } from '../shared/dataset.ts';
 import { PROTOCOL_VERSION, type ProtocolRecord } from '../shared/protocol.ts';
 import { bitsRecords } from '../shared/records.ts';
+import { forgetKernels } from '../shared/kernels/fast.ts';
 import { Trainer } from '../shared/trainer.ts';
 import { Walker, resolveWalk, type WalkConfig } from '../shared/walks.ts';
-import { chainCrcWord, crc32Words, MAX_B64, type Command } from '../shared/wire.ts';
-import { atobBytes, boardCapacity, btoaBytes, bytesText, exactNumbers, heap, now, runtimeName, stringify, unsupported } from './runtime.ts';
+import { MAX_B64, type Command } from '../shared/wire.ts';
+import { atobBytes, boardCapacity, btoaBytes, bytesText, chainCrc, chunkCrc, exactNumbers, heap, now, runtimeName, stringify, unsupported } from './runtime.ts';
 
 /** Samples the board holds: 1,024 on Kaluma (36 KB of its 180 KB heap), what free memory allows on Espruino. */
 const CAPACITY = boardCapacity();
@@ -111,9 +112,20 @@ function slice(): void {
   if (!paused) schedule();
 }
 
-function startJob(j: Trainer | Walker, kind: 'training' | 'walking'): void {
+/**
+ * Ends the current run (its done record says "stopped") and lets go of it and its compiled kernels,
+ * before a new one is built: a board holds one run, and on Espruino an old run's kernels would take
+ * the memory the new one needs.
+ */
+function endJob(): void {
   unschedule();
   if (job && !job.finished) job.stop();
+  job = null;
+  forgetKernels();
+}
+
+/** Runs `j` from now on (endJob first). */
+function startJob(j: Trainer | Walker, kind: 'training' | 'walking'): void {
   runs++;
   job = j;
   jobKind = kind;
@@ -131,8 +143,7 @@ function command(seq: number, cmd: Command): void {
       const f = cmd.features;
       if (!(f >= 1 && f <= MAX_FEATURES && Math.floor(f) === f)) return fail(seq, 'features', 'features must be 1 to ' + MAX_FEATURES + ', got ' + f);
       if (!(n >= 1 && n <= CAPACITY && Math.floor(n) === n)) return fail(seq, 'capacity', 'the board holds 1 to ' + CAPACITY + ' samples, got ' + n);
-      if (job && !job.finished) job.stop();
-      job = null;
+      endJob();
       dataset.begin(n, f);
       datasetCrc = 0;
       return answer(seq, { type: 'ack', seq, op: 'begin', count: 0 });
@@ -156,10 +167,12 @@ function command(seq: number, cmd: Command): void {
       // Re-check the settings against this dataset (init-w must match its features).
       config = resolveConfig(config, dataset.features);
       answer(seq, { type: 'ack', seq, op: 'start' });
+      endJob();
       return startJob(new Trainer(dataset, config, records, 'board'), 'training');
     case 'walk': {
       const w = resolveWalk(exactNumbers(cmd.walk) as Partial<WalkConfig> & { fn: string });
       answer(seq, { type: 'ack', seq, op: 'walk' });
+      endJob();
       return startJob(new Walker(w, records, 'board'), 'walking');
     }
     case 'pause':
@@ -227,7 +240,7 @@ function data(seq: number, b64: string, crc: number): void {
   const n = decode(b64);
   if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
   const words = n >> 2;
-  const got = crc32Words(chunkWords, words);
+  const got = chunkCrc(chunkWords, words);
   if (got !== crc) return fail(seq, 'crc', 'chunk checksum ' + got + ' does not match ' + crc);
   const values = chunkFloats.subarray(0, words);
   // Native scans instead of a loop over the values: NaN wins Math.max, -Infinity wins Math.min.
@@ -237,7 +250,7 @@ function data(seq: number, b64: string, crc: number): void {
   const total = dataset.expected * (dataset.features + 1);
   if (dataset.received + words > total) return fail(seq, 'count', 'more values than announced (' + total + ')');
   const count = dataset.write(values);
-  datasetCrc = chainCrcWord(datasetCrc, got);
+  datasetCrc = chainCrc(datasetCrc, got);
   answer(seq, { type: 'ack', seq, op: 'data', count, crc: got });
 }
 

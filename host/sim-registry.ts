@@ -5,9 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The runtime a simulator runs; entries written before there were two have none (Kaluma). */
+export type SimRuntime = 'kaluma' | 'espruino';
+
 export interface SimEntry {
   path: string;
   pid: number;
+  runtime?: SimRuntime;
 }
 
 export function registryFile(): string {
@@ -57,9 +61,9 @@ function removeMineSync(): void {
 }
 
 /** Lists this process's simulator at `simPath` until it is unregistered or the process exits. */
-export async function registerSim(simPath: string): Promise<void> {
+export async function registerSim(simPath: string, runtime?: SimRuntime): Promise<void> {
   const entries = readEntries().filter((e) => alive(e) && e.path !== simPath);
-  entries.push({ path: simPath, pid: process.pid });
+  entries.push(runtime === undefined ? { path: simPath, pid: process.pid } : { path: simPath, pid: process.pid, runtime });
   writeEntries(entries);
   mine.add(simPath);
   if (!exitHookInstalled) {
@@ -78,4 +82,11 @@ export function findRunningSims(): string[] {
   return readEntries()
     .filter(alive)
     .map((e) => e.path);
+}
+
+/** The running simulators with the runtime each runs (Kaluma when the entry does not say). */
+export function findRunningSimEntries(): { path: string; runtime: SimRuntime }[] {
+  return readEntries()
+    .filter(alive)
+    .map((e) => ({ path: e.path, runtime: e.runtime === 'espruino' ? 'espruino' : 'kaluma' }));
 }

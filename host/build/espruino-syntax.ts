@@ -59,25 +59,73 @@ export type EspruinoSyntaxRule = keyof typeof ESPRUINO_MISSING_SYNTAX;
  * `Math.pow` exists but is refused: it is inexact (`Math.pow(2, 53)` is 6 too low), so records
  * would differ from the desktop's.
  */
-export const ESPRUINO_MISSING_BUILTINS: Readonly<Record<string, string>> = {
-  'Math.fround': 'Math.fround (Espruino has none: round through a Float32Array)',
-  'Math.trunc': 'Math.trunc (Espruino has none: x < 0 ? Math.ceil(x) : Math.floor(x))',
-  'Math.log2': 'Math.log2 (Espruino has none: Math.log(x) / Math.LN2)',
-  'Math.log10': 'Math.log10 (Espruino has none: Math.log(x) / Math.LN10)',
-  'Math.hypot': 'Math.hypot (Espruino has none: Math.sqrt of the sum of squares)',
-  'Math.cbrt': 'Math.cbrt (Espruino has none)',
-  'Math.pow': 'Math.pow (inexact on Espruino: Math.pow(2, 53) is 6 too low; multiply, or keep a running product)',
-  'Number.isFinite': 'Number.isFinite (Espruino has none: typeof x === "number" && isFinite(x))',
-  'Number.isInteger': 'Number.isInteger (Espruino has none: typeof x === "number" && Math.floor(x) === x)',
-  'Number.EPSILON': 'Number.EPSILON (Espruino has none: write 2.220446049250313e-16)',
-  'Array.from': 'Array.from (Espruino has none: fill an array in a loop)',
-  Map: 'Map (Espruino has none: use a plain object or arrays)',
-  Set: 'Set (Espruino has none: use a plain object or arrays)',
-  Symbol: 'Symbol (Espruino has none)',
-  '.toPrecision': '.toPrecision() (Espruino has none: use toFixed, or send the number and format it on the host)',
-  // Not in the checked facts: Espruino documents `global` and no `globalThis`. Refused to be safe.
-  globalThis: 'globalThis (not an Espruino global, as far as checked: Espruino has `global`)',
+/**
+ * Everything Espruino 2v29 lacks that a program might reach for, by owner: the facts
+ * (runtime-facts.md, "Missing built-ins", checked on the interpreter) and, for the rest, what
+ * src/jswrap_*.c do not define. One table for both users: the build refuses free uses of the
+ * statics and globals (and calls of the prototype methods whose names are distinctive), and the
+ * virtual Espruino deletes every one of them from its engine (host/sim/espruino/prelude.ts).
+ */
+export const ESPRUINO_ABSENT: Readonly<Record<string, readonly string[]>> = {
+  Math: ['fround', 'trunc', 'log2', 'log10', 'hypot', 'cbrt', 'log1p', 'expm1', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh', 'clz32', 'imul', 'sumPrecise', 'f16round'],
+  Number: ['isFinite', 'isInteger', 'isSafeInteger', 'EPSILON', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER'],
+  'Number.prototype': ['toPrecision', 'toExponential', 'toLocaleString'],
+  Array: ['from', 'of', 'fromAsync'],
+  'Array.prototype': ['at', 'flat', 'flatMap', 'copyWithin', 'findLast', 'findLastIndex', 'toReversed', 'toSorted', 'toSpliced', 'with'],
+  'TypedArray.prototype': ['at', 'findLast', 'findLastIndex', 'toReversed', 'toSorted', 'with', 'copyWithin'],
+  String: ['fromCodePoint', 'raw'],
+  'String.prototype': ['at', 'isWellFormed', 'toWellFormed', 'normalize', 'codePointAt', 'localeCompare', 'matchAll', 'replaceAll'],
+  Object: ['hasOwn', 'groupBy', 'fromEntries'],
+  Promise: ['withResolvers', 'try', 'any', 'allSettled'],
+  Error: ['captureStackTrace', 'isError'],
+  global: [
+    'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect', 'BigInt', 'BigInt64Array', 'BigUint64Array',
+    // Not in the checked facts: Espruino documents `global` and no `globalThis`.
+    'globalThis',
+    'SharedArrayBuffer', 'Atomics', 'AggregateError', 'Iterator', 'Float16Array', 'InternalError', 'escape', 'unescape', 'encodeURI', 'decodeURI', 'queueMicrotask',
+  ],
 };
+
+/** Prototype methods refused by name wherever they are called: names no other method of the firmware's shares. */
+const DISTINCTIVE_METHODS = ['toPrecision', 'toExponential', 'toLocaleString', 'codePointAt', 'matchAll', 'replaceAll', 'flatMap', 'findLast', 'findLastIndex', 'toReversed', 'toSorted', 'toSpliced', 'isWellFormed', 'toWellFormed', 'localeCompare'];
+
+/** What to do instead, where there is a better answer than "Espruino has none". */
+const INSTEAD: Readonly<Record<string, string>> = {
+  'Math.fround': 'round through a Float32Array',
+  'Math.trunc': 'x < 0 ? Math.ceil(x) : Math.floor(x)',
+  'Math.log2': 'Math.log(x) / Math.LN2',
+  'Math.log10': 'Math.log(x) / Math.LN10',
+  'Math.hypot': 'Math.sqrt of the sum of squares',
+  'Math.imul': 'split the factors into 16-bit halves',
+  'Number.isFinite': 'typeof x === "number" && isFinite(x)',
+  'Number.isInteger': 'typeof x === "number" && Math.floor(x) === x',
+  'Number.EPSILON': 'write 2.220446049250313e-16',
+  'Array.from': 'fill an array in a loop',
+  Map: 'use a plain object or arrays',
+  Set: 'use a plain object or arrays',
+  '.toPrecision': 'use toFixed, or send the number and format it on the host',
+  globalThis: 'Espruino has `global`',
+};
+
+function builtinTable(): Record<string, string> {
+  const out: Record<string, string> = {
+    // Present, but refused: inexact.
+    'Math.pow': 'Math.pow (inexact on Espruino: Math.pow(2, 53) is 6 too low; multiply, or keep a running product)',
+  };
+  const say = (key: string, shown: string): string => `${shown} (Espruino has none${INSTEAD[key] ? ': ' + INSTEAD[key] : ''})`;
+  for (const owner of Object.keys(ESPRUINO_ABSENT)) {
+    for (const name of ESPRUINO_ABSENT[owner]!) {
+      if (owner === 'global') out[name] = say(name, name);
+      else if (owner.endsWith('.prototype')) {
+        if (DISTINCTIVE_METHODS.includes(name)) out['.' + name] = say('.' + name, `.${name}()`);
+      } else out[`${owner}.${name}`] = say(`${owner}.${name}`, `${owner}.${name}`);
+    }
+  }
+  return out;
+}
+
+/** The refusal message of each missing built-in: `Owner.name` statics, bare globals, `.method` calls (from ESPRUINO_ABSENT). */
+export const ESPRUINO_MISSING_BUILTINS: Readonly<Record<string, string>> = builtinTable();
 
 /**
  * Node globals Espruino does not have: the Kaluma build's list, less `require` (Espruino's own,
@@ -410,8 +458,9 @@ export function espruinoFindings(program: Node, opts: EspruinoFindingOptions = {
       case 'CallExpression':
       case 'NewExpression': {
         const callee = n.callee as AnyNode;
-        if (callee.type === 'MemberExpression' && memberName(callee) === 'toPrecision') {
-          report(callee.property as AnyNode, 'builtin', ESPRUINO_MISSING_BUILTINS['.toPrecision']!);
+        const method = callee.type === 'MemberExpression' ? memberName(callee) : null;
+        if (method && Object.hasOwn(ESPRUINO_MISSING_BUILTINS, '.' + method)) {
+          report(callee.property as AnyNode, 'builtin', ESPRUINO_MISSING_BUILTINS['.' + method]!);
         }
         visitChildren(n, scope);
         return;

@@ -188,9 +188,23 @@ type KernelFn = (...args: unknown[]) => number;
 const CACHE_SIZE = 4;
 const cached: { text: string; fn: KernelFn }[] = [];
 
+/** Lets go of every compiled kernel (a board starting a new run: the old run's kernels would hold its memory). */
+export function forgetKernels(): void {
+  cached.length = 0;
+}
+
+/**
+ * Compiles a kernel whose own arguments are `args` ("from, to, sum"). Every kernel takes the same
+ * parameters, and its text names them: Espruino's Function constructor makes each argument one
+ * parameter name, whole ("from, to" would be a single, unusable name), so a list cannot go in one.
+ */
 function compile(args: string, text: string): KernelFn {
+  const names = args.split(', ');
+  let head = '';
+  for (let i = 0; i < names.length; i++) head += (i ? ', ' : 'var ') + names[i] + ' = _a' + i;
+  text = head + '; ' + text;
   for (let i = 0; i < cached.length; i++) if (cached[i].text === text) return cached[i].fn;
-  const fn = new Function('fr', 'S', 'idx', args, text) as KernelFn;
+  const fn = new Function('fr', 'S', 'idx', '_a0', '_a1', '_a2', '_a3', text) as KernelFn;
   if (cached.length === CACHE_SIZE) cached.shift();
   cached.push({ text, fn });
   return fn;
@@ -209,10 +223,13 @@ export function fastApply(st: RuleState): Apply {
 export function fastKernels(st: TrainingState): Kernels {
   // Compiled kernels by name and variant (0: direct samples, 1: indexed).
   const made: Record<string, KernelFn> = {};
-  function kernel(name: KernelName, idx: Uint32Array | null, args: string): KernelFn {
+  // An arrow, not a function declaration: a declared function and its prototype object point at
+  // each other, a cycle that would keep this run's state alive until a cycle collector ran (the
+  // virtual boards' QuickJS frees by reference counting alone).
+  const kernel = (name: KernelName, idx: Uint32Array | null, args: string): KernelFn => {
     const key = name + (idx === null ? 0 : 1);
     return made[key] || (made[key] = compile(args, kernelSource(st, name, idx !== null)));
-  }
+  };
   return {
     train: (idx, from, to, poolEnd, lr) => {
       kernel('train', idx, 'from, to, poolEnd, lr')(f32Rounding(), st, idx, from, to, poolEnd, lr);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as espruino from '../../firmware/espruino.ts';
-import { EXACT_PREFIX, toExactNumbers as exactNumbers } from '../../shared/wire.ts';
+import { EXACT_PREFIX, chainCrc, crc32, toExactNumbers as exactNumbers } from '../../shared/wire.ts';
 import { f32Rounding, roundThroughArray } from '../../shared/f32.ts';
 
 // kaluma.ts reads Kaluma's millis() as it loads.
@@ -35,6 +35,29 @@ describe('the runtime modules', () => {
     expect(exactNumbers(0.3)).toBe(EXACT_PREFIX + '3fd3333333333333');
     expect(espruino.exactNumbers(exactNumbers(1e-8))).toBe(1e-8);
     expect(exactNumbers(42)).toBe(42);
+  });
+});
+
+describe("Espruino's checksums", () => {
+  it('chain a chunk CRC bit by bit as the engine chains it with its tables', () => {
+    const u32 = fc.integer({ min: 0, max: 4294967295 });
+    fc.assert(
+      fc.property(u32, u32, (chain, crc) => {
+        expect(espruino.chainCrc(chain, crc)).toBe(chainCrc(chain, crc));
+        expect(kaluma.chainCrc(chain, crc)).toBe(chainCrc(chain, crc));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("take a chunk's CRC from E.CRC32 over its bytes (the standard CRC-32)", () => {
+    (globalThis as { E?: unknown }).E = { CRC32: (b: Uint8Array) => crc32(b, b.length) };
+    try {
+      const words = new Uint32Array([0xdeadbeef, 1, 2, 0x80000000]);
+      expect(espruino.chunkCrc(words, 3)).toBe(kaluma.chunkCrc(words, 3));
+    } finally {
+      delete (globalThis as { E?: unknown }).E;
+    }
   });
 });
 

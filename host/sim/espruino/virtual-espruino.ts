@@ -1,0 +1,300 @@
+// The virtual Espruino: an Espruino Pico running Espruino 2v29, as the host sees it on its USB
+// console: a serial port path. The main thread owns the pseudo-terminal and the flash (the Storage
+// files and what save() left, kept across resets and power cycles); the board itself (console,
+// JavaScript engine, Storage) runs in a worker thread (board.ts). See README.md.
+import { Worker } from 'node:worker_threads';
+import { loadNodePty, PtyPair } from '../pty.ts';
+import { createSharedIo, RING_SIZE, Slot, type SharedIo } from '../shared-io.ts';
+import { registerSim, unregisterSim } from '../../sim-registry.ts';
+import { workerUrl } from '../../worker-bundle.ts';
+import { BOOT_CODE_FILE, PICO_VARIABLES } from './board-facts.ts';
+import { ESP_SLOTS, EspSlot, type EspruinoMessage, type EspruinoWorkerData, type SavedImage } from './messages.ts';
+
+const boardWorkerUrl = () => workerUrl(new URL('./board.ts', import.meta.url), 'espruino-board', new URL('./board-worker.mjs', import.meta.url));
+
+const ETX = 0x03;
+/** How soon the main thread offers held-back input again when the board's buffer was full. */
+const PUMP_RETRY_MS = 2;
+
+export interface VirtualEspruinoOptions {
+  /** Variables (13-byte blocks) the interpreter has. Default 5100: an Espruino Pico. */
+  variables?: number;
+  /** A program already in flash, as `.bootcde` in Storage: it runs at power-on, from flash. */
+  program?: string;
+  /** List the port in the registry of running simulators (what `npx host sim --runtime espruino` does). Default false. */
+  register?: boolean;
+  /** Only 'fast' (QuickJS's speed) is modelled. */
+  pace?: 'fast';
+}
+
+export interface VirtualEspruinoStats {
+  /** Input bytes lost (never: USB flow control holds the host back while the board's buffer is full). */
+  inputLost: number;
+  /** Output bytes the board dropped because the host did not read. */
+  outputDropped: number;
+  /** The most variables in use since the interpreter last started (measured after each call and every 20 ms while code runs). */
+  peakVariables: number;
+}
+
+export interface VirtualEspruino {
+  /** The serial port path (a pseudo-terminal such as /dev/pts/3). A replug() changes it. */
+  readonly path: string;
+  /** Variables the board has (process.memory().total). */
+  readonly variables: number;
+  close(): Promise<void>;
+  /** Pulls the USB cable: the board stops, the port goes away. */
+  unplug(): Promise<void>;
+  /** Plugs it back in: a new port, the board powers on with its flash. Resolves to the new path. */
+  replug(): Promise<string>;
+  /** Presses reset: the board powers on again with its flash; the port stays. Resolves once it is up. */
+  reset(): Promise<void>;
+  /** Bytes on the wire to the host as if the board had sent them. */
+  inject(bytes: Uint8Array | string): void;
+  /** The host stops taking output for `ms`. */
+  stall(ms: number): void;
+  onOutput(listener: (bytes: Uint8Array) => void): () => void;
+  onInput(listener: (bytes: Uint8Array) => void): () => void;
+  /** The program kept in flash: `.bootcde`'s text, else the lines save() kept (joined by newlines), else null. */
+  storedProgram(): string | null;
+  /** The Storage files (name → bytes), as the board's flash holds them now. */
+  storage(): Map<string, Uint8Array>;
+  stats(): VirtualEspruinoStats;
+}
+
+interface RunningBoard {
+  worker: Worker;
+  io: SharedIo;
+  esp: Int32Array;
+  ready: Promise<void>;
+}
+
+class Sim implements VirtualEspruino {
+  private pty: PtyPair;
+  private board: RunningBoard | null = null;
+  private files = new Map<string, Uint8Array>();
+  private image: SavedImage | null = null;
+  readonly variables: number;
+  private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
+  private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
+  private statsNow: VirtualEspruinoStats = { inputLost: 0, outputDropped: 0, peakVariables: 0 };
+  private statsBase = 0;
+  /** Host bytes the board's input buffer had no room for yet (USB flow control). */
+  private held: number[] = [];
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private gone = false;
+  private registered = false;
+
+  constructor(opts: VirtualEspruinoOptions) {
+    this.variables = opts.variables ?? PICO_VARIABLES;
+    if (opts.program !== undefined) this.files.set(BOOT_CODE_FILE, new TextEncoder().encode(opts.program));
+    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
+  }
+
+  get path(): string {
+    return this.pty.path;
+  }
+
+  private fromHost(bytes: Uint8Array): void {
+    for (const tap of this.inputTaps) tap(bytes);
+    for (const b of bytes) this.held.push(b);
+    this.pump();
+  }
+
+  /** Moves held bytes into the board's ring as far as it has room; a Ctrl-C raises the interrupt flag instead (jsiCtrlC). */
+  private pump(): void {
+    const board = this.board;
+    if (board === null || this.held.length === 0) return;
+    const ctrl = new Int32Array(board.io.ctrl);
+    const ring = new Uint8Array(board.io.ring);
+    let w = Atomics.load(ctrl, Slot.written);
+    const readPos = Atomics.load(board.esp, EspSlot.readPos);
+    let room = RING_SIZE - ((w - readPos) | 0);
+    let taken = 0;
+    for (; taken < this.held.length; taken++) {
+      const b = this.held[taken];
+      if (b === ETX) {
+        Atomics.store(board.esp, EspSlot.ctrlC, 1);
+        continue;
+      }
+      if (room <= 0) break;
+      ring[w & (RING_SIZE - 1)] = b;
+      w = (w + 1) | 0;
+      room--;
+    }
+    this.held.splice(0, taken);
+    Atomics.store(ctrl, Slot.written, w);
+    Atomics.add(ctrl, Slot.signal, 1);
+    Atomics.notify(ctrl, Slot.signal);
+    if (this.held.length > 0 && this.pumpTimer === null) {
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = null;
+        this.pump();
+      }, PUMP_RETRY_MS);
+    }
+  }
+
+  async boot(register: boolean): Promise<void> {
+    await this.startBoard();
+    if (register) {
+      await registerSim(this.path, 'espruino');
+      this.registered = true;
+    }
+  }
+
+  private async startBoard(): Promise<void> {
+    const url = await boardWorkerUrl();
+    const io = createSharedIo();
+    const esp = new SharedArrayBuffer(ESP_SLOTS * 4);
+    const data: EspruinoWorkerData = {
+      io,
+      esp,
+      variables: this.variables,
+      files: [...this.files].map(([n, b]) => [n, b.slice()]),
+      image: this.image,
+    };
+    const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
+    const worker = new Worker(url, { workerData: data, execArgv });
+    const ctrl = new Int32Array(io.ctrl);
+    let markReady!: () => void;
+    let fail!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    worker.on('message', (message: EspruinoMessage) => {
+      if (this.board?.worker !== worker) return;
+      switch (message.type) {
+        case 'out': {
+          const bytes = message.bytes;
+          for (const tap of this.outputTaps) tap(bytes);
+          this.pty.write(bytes, () => {
+            Atomics.sub(ctrl, Slot.outPending, bytes.length);
+            Atomics.add(ctrl, Slot.outSignal, 1);
+            Atomics.notify(ctrl, Slot.outSignal);
+          });
+          break;
+        }
+        case 'flash':
+          this.files = new Map(message.files);
+          this.image = message.image;
+          break;
+        case 'stats':
+          this.statsNow = { inputLost: 0, outputDropped: this.statsBase + message.outputDropped, peakVariables: message.peakVariables };
+          break;
+        case 'ready':
+          markReady();
+          break;
+      }
+    });
+    worker.on('error', (err: Error) => {
+      fail(err);
+      if (this.board?.worker === worker) process.stderr.write(`virtual Espruino: the board thread crashed: ${err.stack ?? err}\n`);
+    });
+    worker.on('exit', (code) => {
+      fail(new Error(`the virtual Espruino's board thread exited (code ${code})`));
+      if (this.board?.worker === worker) {
+        this.board = null;
+        process.stderr.write(`virtual Espruino: the board thread stopped unexpectedly (exit code ${code})\n`);
+      }
+    });
+    this.board = { worker, io, esp: new Int32Array(esp), ready };
+    return ready;
+  }
+
+  private async stopBoard(): Promise<void> {
+    const board = this.board;
+    if (board === null) return;
+    this.board = null;
+    this.held = [];
+    this.statsBase = this.statsNow.outputDropped;
+    await board.worker.terminate();
+  }
+
+  async reset(): Promise<void> {
+    if (this.gone) throw new Error('the virtual Espruino is unplugged');
+    await this.stopBoard();
+    await this.startBoard();
+  }
+
+  async unplug(): Promise<void> {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
+    await this.stopBoard();
+    this.pty.close();
+    if (this.registered) await unregisterSim(this.path);
+  }
+
+  async replug(): Promise<string> {
+    if (!this.gone) await this.unplug();
+    await boardWorkerUrl();
+    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
+    this.gone = false;
+    await this.startBoard();
+    if (this.registered) await registerSim(this.path, 'espruino');
+    return this.path;
+  }
+
+  async close(): Promise<void> {
+    await this.unplug();
+    this.registered = false;
+  }
+
+  inject(bytes: Uint8Array | string): void {
+    if (this.gone) return;
+    this.pty.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+
+  stall(ms: number): void {
+    if (this.gone) return;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.pty.setPaused(true);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      this.pty.setPaused(false);
+    }, ms);
+  }
+
+  onOutput(listener: (bytes: Uint8Array) => void): () => void {
+    this.outputTaps.add(listener);
+    return () => this.outputTaps.delete(listener);
+  }
+
+  onInput(listener: (bytes: Uint8Array) => void): () => void {
+    this.inputTaps.add(listener);
+    return () => this.inputTaps.delete(listener);
+  }
+
+  storedProgram(): string | null {
+    const boot = this.files.get(BOOT_CODE_FILE);
+    if (boot) return new TextDecoder().decode(boot);
+    if (this.image) return this.image.lines.join('\n');
+    return null;
+  }
+
+  storage(): Map<string, Uint8Array> {
+    return new Map([...this.files].map(([n, b]) => [n, b.slice()]));
+  }
+
+  stats(): VirtualEspruinoStats {
+    return { ...this.statsNow };
+  }
+}
+
+/** Starts a virtual Espruino and resolves once it is up (the boot code, if any, runs right after). */
+export async function startVirtualEspruino(opts: VirtualEspruinoOptions = {}): Promise<VirtualEspruino> {
+  await loadNodePty();
+  // Bundle the worker first: esbuild's helper process must not inherit the pty's descriptors.
+  await boardWorkerUrl();
+  const sim = new Sim(opts);
+  try {
+    await sim.boot(opts.register ?? false);
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  return sim;
+}
