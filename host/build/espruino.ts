@@ -18,6 +18,7 @@ import { programVersion } from '../program.ts';
 import { espruinoProblems } from './espruino-syntax.ts';
 import { REPO_ROOT, type BuildOptions } from './firmware.ts';
 import { lowerForEspruino } from './lower-espruino.ts';
+import { FILE_HEADER_BYTES, STORAGE_BYTES } from '../sim/espruino/board-facts.ts';
 
 /** The same firmware as Kaluma's (main.ts, imported by this entry): only its runtime module differs (RUNTIME_SWAP). */
 export const DEFAULT_ESPRUINO_ENTRY = resolve(REPO_ROOT, 'firmware/espruino-main.ts');
@@ -172,6 +173,11 @@ export async function buildEspruino(opts: EspruinoBuildOptions = {}): Promise<Es
   const mapfile = outfile + '.map';
   const lowered = lowerForEspruino(code, map, [ESPRUINO_GLOBAL]);
   const problems = espruinoBundleProblems(lowered.code, lowered.map, dirname(outfile), repoPath(outfile));
+  // The program runs from the `.bootcde` file of Storage, which on an Espruino Pico (the smallest
+  // board) is three 16 KB pages of flash: the bundle and its file header must fit there.
+  const bytes = Buffer.byteLength(lowered.code, 'utf8');
+  const room = STORAGE_BYTES - FILE_HEADER_BYTES;
+  if (bytes > room) problems.push(`it is ${bytes} bytes, more than the ${room} an Espruino Pico's Storage holds (its .bootcde file)`);
   if (problems.length > 0) throw new EspruinoBuildError(problems, repoPath(entry));
   if (opts.write !== false) {
     await mkdir(dirname(outfile), { recursive: true });
@@ -183,7 +189,7 @@ export async function buildEspruino(opts: EspruinoBuildOptions = {}): Promise<Es
     map: lowered.map,
     outfile,
     mapfile,
-    bytes: Buffer.byteLength(lowered.code, 'utf8'),
+    bytes,
     lines: lowered.code.split('\n').length,
     hoistedFunctions: lowered.hoistedFunctions,
     hoistedVars: lowered.hoistedVars,

@@ -39,10 +39,10 @@ async function readScript(file: string): Promise<Buffer> {
 
 const RUNTIMES = ['kaluma', 'espruino'] as const;
 
-/** The firmware for `runtime`: built now, the script --file names, or the last build (--no-build). */
-async function firmwareFor(runtime: BoardRuntime, opts: FlashCliOptions): Promise<{ code: Uint8Array; name: string; tracer: BundleTracer | null }> {
-  if (opts.file) {
-    return { code: await readScript(opts.file), name: opts.file, tracer: BundleTracer.load(resolve(opts.file) + '.map') };
+/** The firmware for `runtime`: the script --file names (read already), built now, or the last build (--no-build). */
+async function firmwareFor(runtime: BoardRuntime, opts: FlashCliOptions, script: Uint8Array | null): Promise<{ code: Uint8Array; name: string; tracer: BundleTracer | null }> {
+  if (opts.file && script) {
+    return { code: script, name: opts.file, tracer: BundleTracer.load(resolve(opts.file) + '.map') };
   }
   if (opts.build) {
     const built = runtime === 'espruino' ? await buildEspruino() : await buildFirmware();
@@ -70,6 +70,8 @@ export function register(program: Command): void {
     .option('--no-build', 'flash the last build (dist/firmware.js, or dist/espruino.js) without rebuilding')
     .option('-v, --verbose', 'print every line sent to and received from the board (stderr)')
     .action(async (opts: FlashCliOptions) => {
+      // A file that cannot be read is said before the board is touched.
+      const script = opts.file ? await readScript(opts.file) : null;
       const path = await choosePort(opts.port);
       // A hub holds the port (a monitor, a page, serve): it lends it for the flash and takes it back.
       const hub = await lendFromHub(path);
@@ -86,7 +88,7 @@ export function register(program: Command): void {
       try {
         const runtime = opts.runtime ?? (await askRuntime(link, path));
         link.runtime = runtime;
-        const { code, name, tracer } = await firmwareFor(runtime, opts);
+        const { code, name, tracer } = await firmwareFor(runtime, opts, script);
         bar = new cliProgress.SingleBar(
           { format: 'flashing {bar} {percentage}% | {value}/{total} bytes', stream: process.stderr, hideCursor: true, clearOnComplete: false },
           cliProgress.Presets.shades_classic,

@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { UserError } from '../errors.ts';
-import { findRunningSims } from '../sim-registry.ts';
+import { findRunningSimEntries } from '../sim-registry.ts';
 
 /** USB vendor id of the Raspberry Pi Pico (Raspberry Pi Ltd). */
 export const PICO_VENDOR_ID = '2e8a';
@@ -13,10 +13,22 @@ export interface PortInfo {
   vendorId?: string;
   productId?: string;
   serialNumber?: string;
-  /** USB vendor id 2e8a. */
+  /** A board this tool trains on: USB vendor id 2e8a (a Raspberry Pi Pico, with Kaluma or Espruino's RP2040 port), or 0483:5740 (an Espruino board's USB serial). */
   pico: boolean;
-  /** A virtual Pico started by `npx host sim`. */
+  /** A virtual board started by `npx host sim`. */
   sim: boolean;
+  /** The virtual board's runtime (`npx host sim --runtime`), or 'espruino' for a board with Espruino's USB id. */
+  runtime?: 'kaluma' | 'espruino';
+}
+
+/** The USB ids an Espruino board (Pico, WiFi, Original) shows for its console. */
+const ESPRUINO_USB = { vendorId: '0483', productId: '5740' };
+
+/** Whether USB ids belong to a board: a Raspberry Pi Pico, or an Espruino board. */
+function boardIds(vendorId: string | undefined, productId: string | undefined): Pick<PortInfo, 'pico' | 'runtime'> {
+  if (vendorId === PICO_VENDOR_ID) return { pico: true };
+  if (vendorId === ESPRUINO_USB.vendorId && productId === ESPRUINO_USB.productId) return { pico: true, runtime: 'espruino' };
+  return { pico: false };
 }
 
 function normaliseId(id: string | undefined): string | undefined {
@@ -34,15 +46,8 @@ export async function listSerialPorts(): Promise<PortInfo[]> {
     const found = await SerialPort.list();
     return found.map((p) => {
       const vendorId = normaliseId(p.vendorId);
-      return {
-        path: p.path,
-        manufacturer: p.manufacturer,
-        vendorId,
-        productId: normaliseId(p.productId),
-        serialNumber: p.serialNumber,
-        pico: vendorId === PICO_VENDOR_ID,
-        sim: false,
-      };
+      const productId = normaliseId(p.productId);
+      return { path: p.path, manufacturer: p.manufacturer, vendorId, productId, serialNumber: p.serialNumber, ...boardIds(vendorId, productId), sim: false };
     });
   } catch {
     return scanDevAcm();
@@ -73,13 +78,14 @@ export async function scanDevAcm(devDir = '/dev', sysDir = '/sys/class/tty'): Pr
   const out: PortInfo[] = [];
   for (const name of names) {
     const vendorId = normaliseId(await readSysId(sysDir, name, 'idVendor'));
+    const productId = normaliseId(await readSysId(sysDir, name, 'idProduct'));
     out.push({
       path: `${devDir}/${name}`,
       manufacturer: await readSysId(sysDir, name, 'manufacturer'),
       vendorId,
-      productId: normaliseId(await readSysId(sysDir, name, 'idProduct')),
+      productId,
       serialNumber: await readSysId(sysDir, name, 'serial'),
-      pico: vendorId === PICO_VENDOR_ID,
+      ...boardIds(vendorId, productId),
       sim: false,
     });
   }
@@ -87,9 +93,9 @@ export async function scanDevAcm(devDir = '/dev', sysDir = '/sys/class/tty'): Pr
 }
 
 /** Paths of running virtual Picos (`npx host sim`); never fails a listing. */
-export async function findSims(): Promise<string[]> {
+export async function findSims(): Promise<{ path: string; runtime: 'kaluma' | 'espruino' }[]> {
   try {
-    return findRunningSims();
+    return findRunningSimEntries();
   } catch {
     return [];
   }
@@ -99,10 +105,10 @@ export async function findSims(): Promise<string[]> {
 export async function listPorts(): Promise<PortInfo[]> {
   const [serial, sims] = await Promise.all([listSerialPorts(), findSims()]);
   const out = serial.slice();
-  for (const path of sims) {
+  for (const { path, runtime } of sims) {
     const known = out.find((p) => p.path === path);
     if (known) known.sim = true;
-    else out.push({ path, manufacturer: 'pico-trainer virtual Pico', pico: false, sim: true });
+    else out.push({ path, manufacturer: `pico-trainer virtual ${runtime === 'espruino' ? 'Espruino' : 'Pico'}`, pico: false, sim: true, runtime });
   }
   return out;
 }
@@ -125,7 +131,7 @@ export async function choosePort(explicit?: string, list: () => Promise<PortInfo
     throw new UserError(`several virtual Picos are running: ${sims.map((p) => p.path).join(', ')}. Choose one with --port`);
   }
   const others = ports.length > 0 ? ` (other serial ports: ${ports.map((p) => p.path).join(', ')}; pass one with --port if it is the board)` : '';
-  throw new UserError(`no Pico found${others}. Plug the Pico in with a USB cable that carries data (some only charge), or start a virtual one with \`npx host sim\``);
+  throw new UserError(`no Pico found${others}. Plug the Pico (or an Espruino board) in with a USB cable that carries data (some only charge), or start a virtual one with \`npx host sim\` (\`--runtime espruino\` for an Espruino)`);
 }
 
 /** Turns the errors serialport gives when opening into messages a student can act on. */

@@ -8,7 +8,7 @@ export function formatPorts(ports: PortInfo[]): string {
   }
   const rows = ports.map((p) => [
     p.path,
-    p.sim ? 'virtual Pico' : p.pico ? 'Pico' : '',
+    p.sim ? (p.runtime === 'espruino' ? 'virtual Espruino' : 'virtual Pico') : p.pico ? (p.runtime === 'espruino' ? 'Espruino' : 'Pico') : '',
     p.manufacturer ?? '',
     p.vendorId ? `${p.vendorId}:${p.productId ?? '????'}` : '',
   ]);

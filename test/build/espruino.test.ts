@@ -373,3 +373,13 @@ describe('buildEspruino', () => {
     await expect(buildEspruino({ entry: join(tmp, 'nope.ts'), write: false })).rejects.toThrow(EspruinoBuildError);
   });
 });
+
+describe('buildEspruino: room in Storage', () => {
+  it("refuses a bundle larger than an Espruino Pico's Storage holds (the firmware unminified)", async () => {
+    const err = (await buildEspruino({ write: false, minify: false }).catch((e: unknown) => e)) as EspruinoBuildError;
+    expect(err).toBeInstanceOf(EspruinoBuildError);
+    expect(err.problems.join('\n')).toMatch(/it is \d+ bytes, more than the 49120 an Espruino Pico's Storage holds/);
+    // Minified, as `host flash` builds it, it fits with room to spare.
+    expect((await buildEspruino({ write: false })).bytes).toBeLessThan(40_000);
+  });
+});

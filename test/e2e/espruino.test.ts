@@ -44,6 +44,11 @@ beforeAll(async () => {
   expect(flash.code, flash.stderr + flash.stdout).toBe(0);
   expect(flash.stderr).toMatch(/built dist\/espruino\.js for Espruino/);
   expect(flash.stdout).toMatch(/firmware [\d.]+ on espruino 2v29/);
+  // An Espruino Pico's 5,100 variables: the firmware (run from flash) and the reserve for a run
+  // leave room for a few hundred samples (README, "Espruino"), as its hello says.
+  const cap = Number(/capacity (\d+) samples/.exec(flash.stdout)?.[1]);
+  expect(cap).toBeGreaterThanOrEqual(300);
+  expect(cap).toBeLessThan(1024);
 }, 240000);
 
 afterAll(async () => {

@@ -111,3 +111,16 @@ describe('formatPorts', () => {
     expect(rows[3]).toMatch(/^\/dev\/pts\/4\s+virtual Pico$/);
   });
 });
+
+describe('Espruino boards', () => {
+  it("are found by their USB ids (0483:5740) and listed as Espruino", async () => {
+    const { formatPorts } = await import('../../host/link/ports-table.ts');
+    const { choosePort } = await import('../../host/link/port.ts');
+    const ports = [
+      { path: '/dev/ttyACM0', vendorId: '0483', productId: '5740', manufacturer: 'STMicroelectronics', pico: true, sim: false, runtime: 'espruino' as const },
+      { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6001', pico: false, sim: false },
+    ];
+    expect(await choosePort(undefined, async () => ports)).toBe('/dev/ttyACM0');
+    expect(formatPorts(ports)).toMatch(/\/dev\/ttyACM0\s+Espruino\s+STMicroelectronics\s+0483:5740/);
+  });
+});
