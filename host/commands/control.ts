@@ -60,7 +60,7 @@ export function register(program: Command): void {
         const run = runInProgress(st) || st.state === 'done' ? `${runName(st)}${c && st.state !== 'walking' ? `: ${c.optimizer}, lr ${formatF32(c.lr)}, ${c.epochs} epochs` : ''}` : 'no run';
         const via = session.via === 'hub' && session.hub ? `; shared through ${session.hub.command} (pid ${session.hub.pid})${session.hub.web ? `, page ${session.hub.web}` : ''}` : '';
         process.stdout.write(
-          `${session.path}: ${st.state}, ${run}; data ${st.samples} samples × ${st.features} feature${st.features === 1 ? '' : 's'}; heap ${st.heap.used} of ${st.heap.total} bytes used${via}\n`,
+          `${session.path}${st.runtime ? ` (${st.runtime})` : ''}: ${st.state}, ${run}; data ${st.samples} samples × ${st.features} feature${st.features === 1 ? '' : 's'}; heap ${st.heap.used} of ${st.heap.total} bytes used${via}\n`,
         );
       } finally {
         await session.close();
