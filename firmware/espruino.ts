@@ -4,6 +4,7 @@
 // Math.fround, Math.pow is inexact, and decimals are neither printed nor read exactly.
 import type { TrainConfig } from '../shared/config.ts';
 import { MAX_FEATURES } from '../shared/dataset.ts';
+import { correctlyRoundedSqrt, installSqrt } from '../shared/sqrt.ts';
 import { fromExactNumbers, toExactNumbers } from '../shared/wire.ts';
 
 interface EspruinoMemory {
@@ -15,6 +16,11 @@ interface EspruinoMemory {
 declare const E: { toUint8Array(s: string): Uint8Array; toString(b: Uint8Array): string; CRC32(data: Uint8Array): number };
 declare function getTime(): number;
 declare const process: { memory(): EspruinoMemory; env: { VERSION?: string; BOARD?: string } };
+
+// Espruino computes Math.sqrt as exp(log(x)·0.5) (src/jswrap_math.c), often an ulp or more off; the
+// engine's square root (Adam, RMSprop, Adagrad, Adadelta, standardization) is made correctly
+// rounded from it, so that records stay equal to the desktop's.
+installSqrt(correctlyRoundedSqrt(Math.sqrt));
 
 /** Bytes a variable takes on 32-bit boards (process.memory().blocksize where it says). */
 const BLOCK = 13;

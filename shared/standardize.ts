@@ -6,6 +6,7 @@
 // Without a bias the model cannot absorb a shift, so the features are only scaled (by their root
 // mean square). Without standardization mean is 0 and scale 1, and z is x.
 import { fround } from './f32.ts';
+import { engineSqrt } from './sqrt.ts';
 
 export interface Standardization {
   mean: Float64Array;
@@ -30,7 +31,7 @@ export function fitStandardization(s: Standardization, x: Float32Array, f: numbe
       const d = x[trainIdx[k] * f + j] - m;
       v += d * d;
     }
-    const rms = Math.sqrt(v / nt);
+    const rms = engineSqrt()(v / nt);
     s.mean[j] = m;
     s.scale[j] = rms > 0 ? rms : 1;
   }

@@ -244,18 +244,23 @@ function hex8(w: number): string {
 // Both directions run on Espruino too (firmware/espruino.ts), so they use what it has: no
 // Number.isSafeInteger, no Object.entries, no default parameters.
 
-/** A copy of `v` with every number that is not a safe integer written as EXACT_PREFIX and its bits. */
-export function toExactNumbers(v: unknown): unknown {
+/**
+ * A copy of `v` with every number that is not a safe integer written as EXACT_PREFIX and its bits;
+ * with `misread`, only those it says the reader would misread (the host knows Espruino's parser and
+ * keeps the others as decimals, so that a command stays under the line limit).
+ */
+export function toExactNumbers(v: unknown, misread?: (x: number) => boolean): unknown {
   if (typeof v === 'number') {
     // Whole numbers read exactly; what JSON cannot carry (NaN, ±Infinity: null) stays as JSON has it.
     if ((Math.floor(v) === v && v <= 9007199254740991 && v >= -9007199254740991) || v !== v || v === Infinity || v === -Infinity) return v;
+    if (misread && !misread(v)) return v;
     const words = new Uint32Array(new Float64Array([v]).buffer);
     return EXACT_PREFIX + hex8(words[1]) + hex8(words[0]);
   }
   if (v === null || typeof v !== 'object') return v;
   const a = v as Record<string, unknown>;
   const out: Record<string, unknown> = Array.isArray(v) ? ([] as unknown as Record<string, unknown>) : {};
-  for (const k in a) out[k] = toExactNumbers(a[k]);
+  for (const k in a) out[k] = toExactNumbers(a[k], misread);
   return out;
 }
 
@@ -278,11 +283,11 @@ export function fromExactNumbers<T>(v: T): T {
 }
 
 /**
- * REPL line carrying a command. Non-ASCII is escaped so the board can decode byte by byte; `exact`
- * sends every number that is not a safe integer as its bits (for Espruino, see EXACT_PREFIX).
+ * REPL line carrying a command. Non-ASCII is escaped so the board can decode byte by byte;
+ * `misread` (for Espruino, see EXACT_PREFIX) picks the numbers that cross as their bits.
  */
-export function commandLine(seq: number, cmd: Command, exact = false): string {
-  const json = JSON.stringify(exact ? toExactNumbers(cmd) : cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
+export function commandLine(seq: number, cmd: Command, misread?: (x: number) => boolean): string {
+  const json = JSON.stringify(misread ? toExactNumbers(cmd, misread) : cmd).replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ('000' + ch.charCodeAt(0).toString(16)).slice(-4));
   const bytes = new Uint8Array(json.length);
   for (let i = 0; i < json.length; i++) bytes[i] = json.charCodeAt(i);
   return callLine('c', seq, base64Encode(bytes), -1);

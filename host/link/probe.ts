@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type StatusRecord } from '../../shared/protocol.ts';
 import { commandLine } from '../../shared/wire.ts';
 import { BoardError, LinkTimeoutError, WrongBoardError } from './errors.ts';
 import type { Line } from './lines.ts';
-import { DLE, type BoardRuntime, type LineIO, type RequestChannel } from './request.ts';
+import { DLE, misreadBy, type BoardRuntime, type LineIO, type RequestChannel } from './request.ts';
 
 export const CTRL_C = '\x03';
 
@@ -106,7 +106,7 @@ export async function boardStatus(io: LineIO, req: RequestChannel, opts: { timeo
  */
 function statusExchange(io: LineIO, req: RequestChannel, timeoutMs: number): Promise<StatusRecord | 'no-pt' | 'timeout'> {
   const seq = req.nextSeq();
-  const line = commandLine(seq, { op: 'status' }, io.runtime === 'espruino');
+  const line = commandLine(seq, { op: 'status' }, misreadBy(io.runtime));
   return req.exclusive(async () => {
     const answer = io.waitForLine((l) => {
       if (/ReferenceError/.test(l.text) && /\bpt\b/.test(l.text)) return true;

@@ -4,6 +4,7 @@
 // resends the same line with the same seq. It runs over any line I/O (a BoardLink).
 import type { AckRecord, ProtocolRecord } from '../../shared/protocol.ts';
 import { commandLine, type Command } from '../../shared/wire.ts';
+import { espruinoReadsExactly } from '../build/espruino-number.ts';
 import { BoardError, LinkTimeoutError } from './errors.ts';
 import type { Line } from './lines.ts';
 
@@ -21,6 +22,11 @@ export const DLE = '\x10';
 
 /** Which JavaScript runtime the board runs: it decides how lines are typed and numbers written. */
 export type BoardRuntime = 'kaluma' | 'espruino';
+
+/** The numbers a runtime would read inexactly from their JSON decimals (none on Kaluma; see EXACT_PREFIX in shared/wire.ts). */
+export function misreadBy(runtime: BoardRuntime): ((x: number) => boolean) | undefined {
+  return runtime === 'espruino' ? (x) => !espruinoReadsExactly(JSON.stringify(x), x) : undefined;
+}
 
 /** Lines in and out: what the request channel, the upload and the probe need of a link. */
 export interface LineIO {
@@ -94,6 +100,6 @@ export class RequestChannel {
     if (cmd.op === 'status') return Promise.reject(new Error('use status() for the status command'));
     const seq = this.nextSeq();
     // Espruino reads decimals inexactly: its commands carry such numbers as their bits.
-    return this.request(commandLine(seq, cmd, this.io.runtime === 'espruino'), seq, opts);
+    return this.request(commandLine(seq, cmd, misreadBy(this.io.runtime)), seq, opts);
   }
 }

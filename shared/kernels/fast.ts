@@ -13,6 +13,7 @@
 // JerryScript and Espruino both parse it. The generator itself is kept small: it is code the board
 // holds in its heap from start-up.
 import { f32Rounding } from '../f32.ts';
+import { engineSqrt } from '../sqrt.ts';
 import type { RuleCode } from '../optim/types.ts';
 import { gradientNoise, weightDecay, type TransformCode } from '../transforms.ts';
 import type { Apply, Kernels, RuleState, TrainingState } from './types.ts';
@@ -112,7 +113,7 @@ function step(st: RuleState, u: Update, grad: string, biasGrad: string, first?: 
 
 /** Declarations that load the parameters (from `array`) and the rule's state into locals, and the statements that store them back. */
 function locals(st: RuleState, array: string, u: Update | null): [string, string] {
-  let load = 'var x = S.x, y = S.y, sqrt = Math.sqrt, _r = 0, _r2 = 0, _g = 0, _th = ' + array + '; ' + each(st, 'var $p = _th[#];');
+  let load = 'var x = S.x, y = S.y, _r = 0, _r2 = 0, _g = 0, _th = ' + array + '; ' + each(st, 'var $p = _th[#];');
   let store = each(st, '_th[#] = $p;');
   if (u === null) return [load, store];
   const rule = u.rule;
@@ -204,7 +205,7 @@ function compile(args: string, text: string): KernelFn {
   for (let i = 0; i < names.length; i++) head += (i ? ', ' : 'var ') + names[i] + ' = _a' + i;
   text = head + '; ' + text;
   for (let i = 0; i < cached.length; i++) if (cached[i].text === text) return cached[i].fn;
-  const fn = new Function('fr', 'S', 'idx', '_a0', '_a1', '_a2', '_a3', text) as KernelFn;
+  const fn = new Function('fr', 'sqrt', 'S', 'idx', '_a0', '_a1', '_a2', '_a3', text) as KernelFn;
   if (cached.length === CACHE_SIZE) cached.shift();
   cached.push({ text, fn });
   return fn;
@@ -213,7 +214,7 @@ function compile(args: string, text: string): KernelFn {
 /** One step of the rule from the gradient in st.grad, generated for this state's rule and size. */
 export function fastApply(st: RuleState): Apply {
   const fn = compile('lr', kernelSource(st as TrainingState, 'apply', false));
-  return (lr) => fn(f32Rounding(), st, null, lr);
+  return (lr) => fn(f32Rounding(), engineSqrt(), st, null, lr);
 }
 
 /**
@@ -232,12 +233,12 @@ export function fastKernels(st: TrainingState): Kernels {
   };
   return {
     train: (idx, from, to, poolEnd, lr) => {
-      kernel('train', idx, 'from, to, poolEnd, lr')(f32Rounding(), st, idx, from, to, poolEnd, lr);
+      kernel('train', idx, 'from, to, poolEnd, lr')(f32Rounding(), engineSqrt(), st, idx, from, to, poolEnd, lr);
     },
-    loss: (idx, from, to, sum) => kernel('loss', idx, 'from, to, sum')(f32Rounding(), st, idx, from, to, sum),
-    lossAndSums: (idx, from, to, sum) => kernel('lossAndSums', idx, 'from, to, sum')(f32Rounding(), st, idx, from, to, sum),
+    loss: (idx, from, to, sum) => kernel('loss', idx, 'from, to, sum')(f32Rounding(), engineSqrt(), st, idx, from, to, sum),
+    lossAndSums: (idx, from, to, sum) => kernel('lossAndSums', idx, 'from, to, sum')(f32Rounding(), engineSqrt(), st, idx, from, to, sum),
     step: (n, lr) => {
-      kernel('step', null, 'n, lr')(f32Rounding(), st, null, n, lr);
+      kernel('step', null, 'n, lr')(f32Rounding(), engineSqrt(), st, null, n, lr);
     },
   };
 }

@@ -3,7 +3,7 @@
 // run through serialport against the virtual Espruino, and the run file is compared with `host run`
 // record for record. Espruino prints decimals inexactly and reads them inexactly, so every value
 // crosses as bits both ways; equal records mean equal bits.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
@@ -12,7 +12,17 @@ import { host } from './cli.ts';
 import { tempDir } from '../helpers/temp.ts';
 
 let board: VirtualEspruino;
+let second: VirtualEspruino;
 const dir = tempDir('espruino-e2e-');
+
+/** The trajectory records of every run file in a folder (compare and surface write one per optimizer). */
+function runFiles(folder: string): Map<string, ProtocolRecord[]> {
+  const out = new Map<string, ProtocolRecord[]>();
+  for (const f of readdirSync(folder).filter((f) => f.endsWith('.ndjson')).sort()) {
+    out.set(f, records(readFileSync(join(folder, f), 'utf8')).filter((r) => r.type === 'epoch' || r.type === 'done' || r.type === 'step'));
+  }
+  return out;
+}
 
 function records(text: string): ProtocolRecord[] {
   return text
@@ -53,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await board?.close();
+  await second?.close();
 });
 
 describe('the board pipe against the virtual Espruino', () => {
@@ -101,5 +112,56 @@ describe('the board pipe against the virtual Espruino', () => {
     const res = await host(['send', big, '--port', board.path]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/1100 rows do not fit the board's capacity of \d+ samples \(what this Espruino board's free memory holds/);
+  });
+});
+
+describe('the other board commands on Espruino boards', () => {
+  beforeAll(async () => {
+    second = await startVirtualEspruino();
+    const flash = await host(['flash', '--port', second.path], { timeoutMs: 180000 });
+    expect(flash.code, flash.stderr + flash.stdout).toBe(0);
+  }, 240000);
+
+  it('compare: two optimizers on two Espruino boards run as on the desktop', async () => {
+    const common = ['--optimizers', 'sgd,adam:0.05', '--data', 'test/fixtures/data/seed.csv', '--no-bias', '--epochs', '30'];
+    const desk = join(dir, 'cmp-desk');
+    const boards = join(dir, 'cmp-boards');
+    expect((await host(['compare', ...common, '--desktop', '--runs', desk])).code).toBe(0);
+    const b = await host(['compare', ...common, '--port', board.path, '--port', second.path, '--runs', boards], { timeoutMs: 180000 });
+    expect(b.code, b.stderr).toBe(0);
+    const fromBoards = runFiles(boards);
+    expect([...fromBoards.keys()]).toEqual(['1-sgd.ndjson', '2-adam_0.05.ndjson']);
+    for (const [name, recs] of fromBoards) expect(recs, name).toEqual(runFiles(desk).get(name));
+  });
+
+  it('surface: a walk on Rosenbrock, step for step as on the desktop', async () => {
+    const args = ['surface', '--fn', 'rosenbrock', '--optimizers', 'momentum,adam', '--steps', '120'];
+    const desk = join(dir, 'surf-desk');
+    const boards = join(dir, 'surf-board');
+    expect((await host([...args, '--desktop', '--runs', desk])).code).toBe(0);
+    const b = await host([...args, '--port', board.path, '--runs', boards], { timeoutMs: 180000 });
+    expect(b.code, b.stderr).toBe(0);
+    const fromBoard = runFiles(boards);
+    expect(fromBoard.size).toBe(2);
+    for (const [name, recs] of fromBoard) {
+      expect(recs.filter((r) => r.type === 'step')).toHaveLength(121);
+      expect(recs, name).toEqual(runFiles(desk).get(name));
+    }
+  });
+
+  it('the parallel chapter: two Espruino boards as workers of a synchronous run reach the true parameters', async () => {
+    const out = join(dir, 'sync.ndjson');
+    const r = await host(['distributed', '--algorithm', 'sync', '--port', board.path, '--port', second.path, '--data', 'test/fixtures/data/two-features.csv', '--lr', '0.05', '--epochs', '600', '--format', 'ndjson', '--out', out], {
+      timeoutMs: 240000,
+      env: { PICO_TRAINER_HUBS: join(dir, 'hubs') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const recs = records(readFileSync(out, 'utf8'));
+    expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm: 'sync', workers: 2 } });
+    const done = recs[recs.length - 1] as { type: string; w: number[]; b: number };
+    expect(done.type).toBe('done');
+    expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
+    expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
+    expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
   });
 });
