@@ -10,7 +10,7 @@ export async function uploadToBoard(session: BoardSession, data: CsvDataset, fil
   const cap = boardCapacity(session.status);
   if (data.rows > cap.samples) {
     // An Espruino board's capacity is what its free memory held when the firmware started (its hello).
-    const why = /^espruino/.test(session.status.runtime ?? '') ? ` (what this Espruino board's free memory holds, ${cap.samples * (cap.features + 1) * 4} bytes of float32 with its indexes)` : '';
+    const why = /^espruino/.test(session.status.runtime ?? '') ? " (what this Espruino board's free memory held when its firmware started)" : '';
     throw new UserError(`${file}: ${data.rows} rows do not fit the board's capacity of ${cap.samples} samples${why}; use fewer rows (or train on the desktop with \`npx host run\`)`);
   }
   if (data.features > cap.features) throw new UserError(`${file}: ${data.features} features, the board takes at most ${cap.features}`);

@@ -111,7 +111,7 @@ describe('the board pipe against the virtual Espruino', () => {
     writeFileSync(big, 'x,y\n' + Array.from({ length: 1100 }, (_, i) => `${i / 100},${i / 50}`).join('\n') + '\n');
     const res = await host(['send', big, '--port', board.path]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/1100 rows do not fit the board's capacity of \d+ samples \(what this Espruino board's free memory holds/);
+    expect(res.stderr).toMatch(/1100 rows do not fit the board's capacity of \d+ samples \(what this Espruino board's free memory held when its firmware started\)/);
   });
 });
 
