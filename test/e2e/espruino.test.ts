@@ -84,6 +84,13 @@ describe('the board pipe against the virtual Espruino', () => {
     expect(trajectory(b)[1]).toHaveProperty('val_loss');
   });
 
+  it('per-sample SGD: the same trajectory', async () => {
+    const opts = ['--optimizer', 'sgd', '--lr', '0.02', '--batch', '1', '--epochs', '30'];
+    const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/two-features.csv', opts);
+    expect(trajectory(b)).toHaveLength(32);
+    expect(trajectory(b)).toEqual(trajectory(desktop));
+  });
+
   it('per-sample SGD with momentum, with decimals Espruino would read inexactly (momentum 0.95): the same trajectory', async () => {
     const opts = ['--optimizer', 'momentum', '--momentum', '0.95', '--lr', '0.003', '--batch', '1', '--epochs', '40'];
     const { board: b, desktop } = await boardVsDesktop('test/fixtures/data/two-features.csv', opts);
@@ -100,8 +107,22 @@ describe('the board pipe against the virtual Espruino', () => {
     expect(trajectory(b)).toEqual(trajectory(desktop));
   });
 
+  it('keeps the firmware across a power cycle (it runs from Storage at boot) and says hello again', async () => {
+    let out = '';
+    const off = board.onOutput((b) => (out += Buffer.from(b).toString('latin1')));
+    try {
+      await board.reset();
+      const t0 = Date.now();
+      while (!/"type":"hello"/.test(out) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      off();
+    }
+    expect(out).toMatch(/"type":"hello".*"runtime":"espruino 2v29/);
+    // A power cycle loses the dataset (RAM): the next test sends its own.
+  });
+
   it('refuses what Espruino cannot compute exactly, with the reason', async () => {
-    const res = await host(['train', '--port', board.path, '--schedule', 'cosine', '--epochs', '5', '--no-plot']);
+    const res = await host(['train', '--port', board.path, '--data', 'test/fixtures/data/seed.csv', '--schedule', 'cosine', '--epochs', '5', '--no-plot']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/cosine schedule needs Math\.cos, which Espruino approximates/);
   });
