@@ -16,7 +16,7 @@ import { build, type Plugin } from 'esbuild';
 import { UserError } from '../errors.ts';
 import { programVersion } from '../program.ts';
 import { espruinoProblems } from './espruino-syntax.ts';
-import { REPO_ROOT, type BuildOptions } from './firmware.ts';
+import { REPO_ROOT, esbuildProblems, type BuildOptions } from './firmware.ts';
 import { lowerForEspruino } from './lower-espruino.ts';
 import { FILE_HEADER_BYTES, STORAGE_BYTES } from '../sim/espruino/board-facts.ts';
 
@@ -154,9 +154,7 @@ export async function bundleEspruino(opts: EspruinoBuildOptions = {}): Promise<{
       logLevel: 'silent',
     });
   } catch (err) {
-    const e = err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[]; message?: string };
-    const problems = e.errors && e.errors.length > 0 ? e.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)) : [String(e.message ?? err)];
-    throw new EspruinoBuildError(problems, repoPath(entry));
+    throw new EspruinoBuildError(esbuildProblems(err), repoPath(entry));
   }
   let code = '';
   let map = '';

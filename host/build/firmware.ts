@@ -134,6 +134,12 @@ export interface BuildResult extends BundleReport {
   mapfile: string;
 }
 
+/** What esbuild refused, one `file:line:column: text` each (its own message when it gave no list). */
+export function esbuildProblems(err: unknown): string[] {
+  const e = err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[]; message?: string };
+  return e.errors && e.errors.length > 0 ? e.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)) : [String(e.message ?? err)];
+}
+
 /** esbuild → checks → dist/firmware.js (+ .map). Throws FirmwareBuildError with every problem found. */
 export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResult> {
   const entry = resolve(opts.entry ?? DEFAULT_ENTRY);
@@ -171,9 +177,7 @@ export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResul
       logLevel: 'silent',
     });
   } catch (err) {
-    const e = err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[]; message?: string };
-    const problems = e.errors && e.errors.length > 0 ? e.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)) : [String(e.message ?? err)];
-    throw new FirmwareBuildError(problems, entry);
+    throw new FirmwareBuildError(esbuildProblems(err), entry);
   }
   let code = '';
   let map = '';

@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
 import { base64Encode, crc32 } from '../../shared/wire.ts';
 import { CTRL_C, type BoardLink } from './board.ts';
 import { LinkClosedError, LinkTimeoutError } from './errors.ts';
-import { FlashError, type FlashOptions } from './flash.ts';
+import { FlashError, awaitHello, type FlashOptions } from './flash.ts';
 import type { Line } from './lines.ts';
 
 /** The Storage file Espruino runs at boot. */
@@ -90,30 +90,7 @@ export async function flashEspruino(link: BoardLink, program: Uint8Array, opts: 
   });
   try {
     const helloMs = opts.helloTimeoutMs ?? 10000;
-    let closed = false;
-    const rec = await new Promise<HelloRecord | null>((resolve) => {
-      let afterError: ReturnType<typeof setTimeout> | null = null;
-      const finish = (v: HelloRecord | null): void => {
-        clearTimeout(overall);
-        if (afterError) clearTimeout(afterError);
-        offLine();
-        offClose();
-        resolve(v);
-      };
-      const overall = setTimeout(() => finish(null), helloMs);
-      const offLine = link.onLine((l) => {
-        if (l.record && l.record.type === 'hello') return finish(l.record);
-        if (isEspruinoErrorLine(l.text)) {
-          if (afterError) clearTimeout(afterError);
-          afterError = setTimeout(() => finish(null), 1000);
-        }
-      });
-      const offClose = link.onClosed(() => {
-        closed = true;
-        finish(null);
-      });
-      link.sendLine('load();').catch(() => finish(null));
-    });
+    const { rec, closed } = await awaitHello(link, 'load();', (l) => isEspruinoErrorLine(l.text), 1000, helloMs);
     if (!rec) {
       if (errors.length > 0) throw new FlashError('load', 'the program was stored but stopped with an error when it started', trace(errors));
       if (closed) throw new FlashError('load', 'the port closed after `load()` (board reset or unplugged?)', heard.slice(-6));

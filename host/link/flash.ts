@@ -52,6 +52,38 @@ function verdictOf(line: Line): Verdict | null {
   return null;
 }
 
+/**
+ * Sends `loadLine` (the line that starts the stored program) and waits for the program's hello
+ * record. An uncaught error (`isError`) means none will come: the wait ends `graceMs` after the last
+ * one instead of the full `helloMs`. `closed`: the port closed meanwhile.
+ */
+export function awaitHello(link: BoardLink, loadLine: string, isError: (l: Line) => boolean, graceMs: number, helloMs: number): Promise<{ rec: HelloRecord | null; closed: boolean }> {
+  return new Promise((resolve) => {
+    let closed = false;
+    let afterError: ReturnType<typeof setTimeout> | null = null;
+    const finish = (rec: HelloRecord | null): void => {
+      clearTimeout(overall);
+      if (afterError) clearTimeout(afterError);
+      offLine();
+      offClose();
+      resolve({ rec, closed });
+    };
+    const overall = setTimeout(() => finish(null), helloMs);
+    const offLine = link.onLine((l) => {
+      if (l.record && l.record.type === 'hello') return finish(l.record);
+      if (isError(l)) {
+        if (afterError) clearTimeout(afterError);
+        afterError = setTimeout(() => finish(null), graceMs);
+      }
+    });
+    const offClose = link.onClosed(() => {
+      closed = true;
+      finish(null);
+    });
+    link.sendLine(loadLine).catch(() => finish(null));
+  });
+}
+
 /** Flashes `program` (the bundle's bytes) and returns the hello record of the program it loaded. */
 export async function flashProgram(link: BoardLink, program: Uint8Array, opts: FlashOptions = {}): Promise<HelloRecord> {
   const trace = opts.traceLines ?? ((l: string[]) => l);
@@ -145,30 +177,7 @@ export async function flashProgram(link: BoardLink, program: Uint8Array, opts: F
   const errors = collectErrorLines(link);
   try {
     const helloMs = opts.helloTimeoutMs ?? 10000;
-    let closed = false;
-    const rec = await new Promise<HelloRecord | null>((resolve) => {
-      let afterError: ReturnType<typeof setTimeout> | null = null;
-      const finish = (v: HelloRecord | null): void => {
-        clearTimeout(overall);
-        if (afterError) clearTimeout(afterError);
-        offLine();
-        offClose();
-        resolve(v);
-      };
-      const overall = setTimeout(() => finish(null), helloMs);
-      const offLine = link.onLine((l) => {
-        if (l.record && l.record.type === 'hello') return finish(l.record);
-        if (isRedLine(l.raw)) {
-          if (afterError) clearTimeout(afterError);
-          afterError = setTimeout(() => finish(null), 1500);
-        }
-      });
-      const offClose = link.onClosed(() => {
-        closed = true;
-        finish(null);
-      });
-      link.sendLine('.load').catch(() => finish(null));
-    });
+    const { rec, closed } = await awaitHello(link, '.load', (l) => isRedLine(l.raw), 1500, helloMs);
     if (!rec) {
       if (errors.lines.length > 0) throw new FlashError('load', 'the program was stored but stopped with an error when it started', trace(errors.lines));
       if (closed) throw new FlashError('load', 'the port closed after `.load` (board reset or unplugged?)', heard.slice(-6));

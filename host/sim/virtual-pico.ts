@@ -3,11 +3,11 @@
 // the board itself (REPL, JavaScript engine, YMODEM) runs in a worker thread (board.ts).
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { loadNodePty, PtyPair } from './pty.ts';
+import { loadNodePty } from './pty.ts';
+import { PtyBoard } from './pty-board.ts';
 import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts';
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
-import { registerSim, unregisterSim } from '../sim-registry.ts';
 import { workerUrl } from '../worker-bundle.ts';
 
 /** The board worker's entry (bundled), and the tsx entry should bundling fail. */
@@ -86,49 +86,30 @@ interface RunningBoard {
   ready: Promise<void>;
 }
 
-class Sim implements VirtualPico {
-  private pty: PtyPair;
+class Sim extends PtyBoard implements VirtualPico {
   private board: RunningBoard | null = null;
   private program: string | null;
   private readonly heapBytes: number;
   private readonly pace: PaceMode;
   private readonly weights: CostWeights | undefined;
   private clock = new Float64Array(new SharedArrayBuffer(CLOCK_SLOTS * 8));
-  private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
-  private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
   private readonly flashListeners = new Set<(program: string | null) => void>();
   private statsNow: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
   private statsBase: VirtualPicoStats = { inputLost: 0, outputDropped: 0 };
-  private stallTimer: NodeJS.Timeout | null = null;
-  private gone = false;
-  private registered = false;
 
   constructor(opts: VirtualPicoOptions) {
+    super('virtual Pico', 'kaluma', boardWorkerUrl);
     this.program = opts.program ?? null;
     this.heapBytes = opts.heapBytes ?? BOARD_HEAP_TOTAL;
     this.pace = opts.pace ?? 'fast';
     this.weights = opts.weights;
-    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
   }
 
-  get path(): string {
-    return this.pty.path;
-  }
-
-  private fromHost(bytes: Uint8Array): void {
-    for (const tap of this.inputTaps) tap(bytes);
+  protected fromHost(bytes: Uint8Array): void {
     this.board?.input.push(bytes);
   }
 
-  async boot(register: boolean): Promise<void> {
-    await this.startBoard();
-    if (register) {
-      await registerSim(this.path);
-      this.registered = true;
-    }
-  }
-
-  private async startBoard(): Promise<void> {
+  protected async startBoard(): Promise<void> {
     const url = await boardWorkerUrl();
     const io = createSharedIo();
     const channel = new MessageChannel();
@@ -196,68 +177,13 @@ class Sim implements VirtualPico {
     return ready;
   }
 
-  private async stopBoard(): Promise<void> {
+  protected async stopBoard(): Promise<void> {
     const board = this.board;
     if (board === null) return;
     this.board = null;
     this.statsBase = { ...this.statsNow };
     board.commands.close();
     await board.worker.terminate();
-  }
-
-  async reset(): Promise<void> {
-    if (this.gone) throw new Error('the virtual Pico is unplugged');
-    await this.stopBoard();
-    await this.startBoard();
-  }
-
-  async unplug(): Promise<void> {
-    if (this.gone) return;
-    this.gone = true;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    await this.stopBoard();
-    this.pty.close();
-    if (this.registered) await unregisterSim(this.path); // stays marked: a replug() lists the new port
-  }
-
-  async replug(): Promise<string> {
-    if (!this.gone) await this.unplug();
-    await boardWorkerUrl();
-    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
-    this.gone = false;
-    await this.startBoard();
-    if (this.registered) await registerSim(this.path);
-    return this.path;
-  }
-
-  async close(): Promise<void> {
-    await this.unplug();
-    this.registered = false;
-  }
-
-  inject(bytes: Uint8Array | string): void {
-    if (this.gone) return;
-    this.pty.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
-  }
-
-  stall(ms: number): void {
-    if (this.gone) return;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.pty.setPaused(true);
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      this.pty.setPaused(false);
-    }, ms);
-  }
-
-  onOutput(listener: (bytes: Uint8Array) => void): () => void {
-    this.outputTaps.add(listener);
-    return () => this.outputTaps.delete(listener);
-  }
-
-  onInput(listener: (bytes: Uint8Array) => void): () => void {
-    this.inputTaps.add(listener);
-    return () => this.inputTaps.delete(listener);
   }
 
   storedProgram(): string | null {

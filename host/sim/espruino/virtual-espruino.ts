@@ -3,9 +3,9 @@
 // files and what save() left, kept across resets and power cycles); the board itself (console,
 // JavaScript engine, Storage) runs in a worker thread (board.ts). See README.md.
 import { Worker } from 'node:worker_threads';
-import { loadNodePty, PtyPair } from '../pty.ts';
+import { loadNodePty } from '../pty.ts';
+import { PtyBoard } from '../pty-board.ts';
 import { createSharedIo, RING_SIZE, Slot, type SharedIo } from '../shared-io.ts';
-import { registerSim, unregisterSim } from '../../sim-registry.ts';
 import { workerUrl } from '../../worker-bundle.ts';
 import { BOOT_CODE_FILE, PICO_VARIABLES } from './board-facts.ts';
 import { ESP_SLOTS, EspSlot, type EspruinoMessage, type EspruinoWorkerData, type SavedImage } from './messages.ts';
@@ -68,35 +68,24 @@ interface RunningBoard {
   ready: Promise<void>;
 }
 
-class Sim implements VirtualEspruino {
-  private pty: PtyPair;
+class Sim extends PtyBoard implements VirtualEspruino {
   private board: RunningBoard | null = null;
   private files = new Map<string, Uint8Array>();
   private image: SavedImage | null = null;
   readonly variables: number;
-  private readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
-  private readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
   private statsNow: VirtualEspruinoStats = { inputLost: 0, outputDropped: 0, peakVariables: 0 };
   private statsBase = 0;
   /** Host bytes the board's input buffer had no room for yet (USB flow control). */
   private held: number[] = [];
   private pumpTimer: NodeJS.Timeout | null = null;
-  private stallTimer: NodeJS.Timeout | null = null;
-  private gone = false;
-  private registered = false;
 
   constructor(opts: VirtualEspruinoOptions) {
+    super('virtual Espruino', 'espruino', boardWorkerUrl);
     this.variables = opts.variables ?? PICO_VARIABLES;
     if (opts.program !== undefined) this.files.set(BOOT_CODE_FILE, new TextEncoder().encode(opts.program));
-    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
   }
 
-  get path(): string {
-    return this.pty.path;
-  }
-
-  private fromHost(bytes: Uint8Array): void {
-    for (const tap of this.inputTaps) tap(bytes);
+  protected fromHost(bytes: Uint8Array): void {
     for (const b of bytes) this.held.push(b);
     this.pump();
   }
@@ -134,15 +123,7 @@ class Sim implements VirtualEspruino {
     }
   }
 
-  async boot(register: boolean): Promise<void> {
-    await this.startBoard();
-    if (register) {
-      await registerSim(this.path, 'espruino');
-      this.registered = true;
-    }
-  }
-
-  private async startBoard(): Promise<void> {
+  protected async startBoard(): Promise<void> {
     const url = await boardWorkerUrl();
     const io = createSharedIo();
     const esp = new SharedArrayBuffer(ESP_SLOTS * 4);
@@ -202,7 +183,7 @@ class Sim implements VirtualEspruino {
     return ready;
   }
 
-  private async stopBoard(): Promise<void> {
+  protected async stopBoard(): Promise<void> {
     const board = this.board;
     if (board === null) return;
     this.board = null;
@@ -211,61 +192,9 @@ class Sim implements VirtualEspruino {
     await board.worker.terminate();
   }
 
-  async reset(): Promise<void> {
-    if (this.gone) throw new Error('the virtual Espruino is unplugged');
-    await this.stopBoard();
-    await this.startBoard();
-  }
-
-  async unplug(): Promise<void> {
-    if (this.gone) return;
-    this.gone = true;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
+  protected beforeUnplug(): void {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = null;
-    await this.stopBoard();
-    this.pty.close();
-    if (this.registered) await unregisterSim(this.path);
-  }
-
-  async replug(): Promise<string> {
-    if (!this.gone) await this.unplug();
-    await boardWorkerUrl();
-    this.pty = new PtyPair((bytes) => this.fromHost(bytes));
-    this.gone = false;
-    await this.startBoard();
-    if (this.registered) await registerSim(this.path, 'espruino');
-    return this.path;
-  }
-
-  async close(): Promise<void> {
-    await this.unplug();
-    this.registered = false;
-  }
-
-  inject(bytes: Uint8Array | string): void {
-    if (this.gone) return;
-    this.pty.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
-  }
-
-  stall(ms: number): void {
-    if (this.gone) return;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.pty.setPaused(true);
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      this.pty.setPaused(false);
-    }, ms);
-  }
-
-  onOutput(listener: (bytes: Uint8Array) => void): () => void {
-    this.outputTaps.add(listener);
-    return () => this.outputTaps.delete(listener);
-  }
-
-  onInput(listener: (bytes: Uint8Array) => void): () => void {
-    this.inputTaps.add(listener);
-    return () => this.inputTaps.delete(listener);
   }
 
   storedProgram(): string | null {

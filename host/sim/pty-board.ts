@@ -1,0 +1,107 @@
+// What every virtual board is to the host, whatever runs inside it: a USB serial port on a
+// pseudo-terminal that can be unplugged, plugged back in (a new port), reset, stalled and tapped, and
+// that lists itself in the registry of running simulators. The virtual Pico (virtual-pico.ts) and
+// the virtual Espruino (espruino/virtual-espruino.ts) supply only their board: how it starts, stops
+// and takes the host's bytes.
+import { PtyPair } from './pty.ts';
+import { registerSim, unregisterSim, type SimRuntime } from '../sim-registry.ts';
+
+export abstract class PtyBoard {
+  protected pty: PtyPair;
+  protected readonly outputTaps = new Set<(bytes: Uint8Array) => void>();
+  protected readonly inputTaps = new Set<(bytes: Uint8Array) => void>();
+  protected stallTimer: NodeJS.Timeout | null = null;
+  protected gone = false;
+  private registered = false;
+
+  /** `name` for messages ("virtual Pico"); `runtime` for the registry; `prepareWorker` builds the board thread's bundle. */
+  constructor(
+    private readonly name: string,
+    private readonly runtime: SimRuntime,
+    private readonly prepareWorker: () => Promise<unknown>,
+  ) {
+    this.pty = new PtyPair((bytes) => this.takeFromHost(bytes));
+  }
+
+  /** The board thread: started at boot, at a reset and at a replug; stopped at a reset and an unplug. */
+  protected abstract startBoard(): Promise<void>;
+  protected abstract stopBoard(): Promise<void>;
+  /** The host's bytes, after the input taps have seen them. */
+  protected abstract fromHost(bytes: Uint8Array): void;
+  /** Before the port goes away (timers of the board's own to clear). */
+  protected beforeUnplug(): void {}
+
+  get path(): string {
+    return this.pty.path;
+  }
+
+  private takeFromHost(bytes: Uint8Array): void {
+    for (const tap of this.inputTaps) tap(bytes);
+    this.fromHost(bytes);
+  }
+
+  async boot(register: boolean): Promise<void> {
+    await this.startBoard();
+    if (register) {
+      await registerSim(this.path, this.runtime);
+      this.registered = true;
+    }
+  }
+
+  async reset(): Promise<void> {
+    if (this.gone) throw new Error(`the ${this.name} is unplugged`);
+    await this.stopBoard();
+    await this.startBoard();
+  }
+
+  async unplug(): Promise<void> {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.beforeUnplug();
+    await this.stopBoard();
+    this.pty.close();
+    if (this.registered) await unregisterSim(this.path); // stays marked: a replug() lists the new port
+  }
+
+  async replug(): Promise<string> {
+    if (!this.gone) await this.unplug();
+    // The worker bundle is built before a pty opens: a child process started meanwhile would inherit it.
+    await this.prepareWorker();
+    this.pty = new PtyPair((bytes) => this.takeFromHost(bytes));
+    this.gone = false;
+    await this.startBoard();
+    if (this.registered) await registerSim(this.path, this.runtime);
+    return this.path;
+  }
+
+  async close(): Promise<void> {
+    await this.unplug();
+    this.registered = false;
+  }
+
+  inject(bytes: Uint8Array | string): void {
+    if (this.gone) return;
+    this.pty.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+  }
+
+  stall(ms: number): void {
+    if (this.gone) return;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.pty.setPaused(true);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      this.pty.setPaused(false);
+    }, ms);
+  }
+
+  onOutput(listener: (bytes: Uint8Array) => void): () => void {
+    this.outputTaps.add(listener);
+    return () => this.outputTaps.delete(listener);
+  }
+
+  onInput(listener: (bytes: Uint8Array) => void): () => void {
+    this.inputTaps.add(listener);
+    return () => this.inputTaps.delete(listener);
+  }
+}
