@@ -22,7 +22,7 @@ export function roundThroughArray(): (x: number) => number {
 }
 
 /**
- * This runtime's float32 rounding, looked up at each call (kernels ask once per call, so that a
+ * This runtime's float32 rounding, looked up at each call (kernels ask once per run, so that a
  * test can make Math.fround the identity and compare arithmetic in pure double).
  */
 export function f32Rounding(): (x: number) => number {

@@ -214,7 +214,9 @@ function compile(args: string, text: string): KernelFn {
 /** One step of the rule from the gradient in st.grad, generated for this state's rule and size. */
 export function fastApply(st: RuleState): Apply {
   const fn = compile('lr', kernelSource(st as TrainingState, 'apply', false));
-  return (lr) => fn(f32Rounding(), engineSqrt(), st, null, lr);
+  const fr = f32Rounding();
+  const sqrt = engineSqrt();
+  return (lr) => fn(fr, sqrt, st, null, lr);
 }
 
 /**
@@ -224,6 +226,9 @@ export function fastApply(st: RuleState): Apply {
 export function fastKernels(st: TrainingState): Kernels {
   // Compiled kernels by name and variant (0: direct samples, 1: indexed).
   const made: Record<string, KernelFn> = {};
+  // The runtime's rounding and square root, looked up once a run (a test may replace Math.fround before it builds the kernels).
+  const fr = f32Rounding();
+  const sqrt = engineSqrt();
   // An arrow, not a function declaration: a declared function and its prototype object point at
   // each other, a cycle that would keep this run's state alive until a cycle collector ran (the
   // virtual boards' QuickJS frees by reference counting alone).
@@ -233,12 +238,12 @@ export function fastKernels(st: TrainingState): Kernels {
   };
   return {
     train: (idx, from, to, poolEnd, lr) => {
-      kernel('train', idx, 'from, to, poolEnd, lr')(f32Rounding(), engineSqrt(), st, idx, from, to, poolEnd, lr);
+      kernel('train', idx, 'from, to, poolEnd, lr')(fr, sqrt, st, idx, from, to, poolEnd, lr);
     },
-    loss: (idx, from, to, sum) => kernel('loss', idx, 'from, to, sum')(f32Rounding(), engineSqrt(), st, idx, from, to, sum),
-    lossAndSums: (idx, from, to, sum) => kernel('lossAndSums', idx, 'from, to, sum')(f32Rounding(), engineSqrt(), st, idx, from, to, sum),
+    loss: (idx, from, to, sum) => kernel('loss', idx, 'from, to, sum')(fr, sqrt, st, idx, from, to, sum),
+    lossAndSums: (idx, from, to, sum) => kernel('lossAndSums', idx, 'from, to, sum')(fr, sqrt, st, idx, from, to, sum),
     step: (n, lr) => {
-      kernel('step', null, 'n, lr')(f32Rounding(), engineSqrt(), st, null, n, lr);
+      kernel('step', null, 'n, lr')(fr, sqrt, st, null, n, lr);
     },
   };
 }
