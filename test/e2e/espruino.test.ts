@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 import { startVirtualEspruino, type VirtualEspruino } from '../../host/sim/espruino/virtual-espruino.ts';
+import { BoardLink } from '../../host/link/board.ts';
+import { openPort } from '../../host/link/port.ts';
+import { resolveConfig } from '../../shared/config.ts';
 import { host } from './cli.ts';
 import { tempDir } from '../helpers/temp.ts';
 
@@ -185,4 +188,30 @@ describe('the other board commands on Espruino boards', () => {
     expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
     expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
   });
+});
+
+describe('the variable budget of an Espruino Pico', () => {
+  it('holds as many samples of 8 features as its hello says, and trains them with the costliest settings without running out', async () => {
+    const link = new BoardLink(await openPort(board.path));
+    try {
+      link.runtime = 'espruino';
+      const status = await link.status();
+      const n = status.capacity!.samples;
+      const packed = new Float32Array(n * 9);
+      for (let i = 0; i < packed.length; i++) packed[i] = Math.fround(((i * 7919) % 1000) / 500 - 1);
+      await link.uploadDataset(packed, 8);
+      const config = resolveConfig({ optimizer: 'rmsprop', centered: true, momentum: 0.9, lr: 0.001, batch: 8, shuffle: true, valSplit: 0.2, standardize: true, epochs: 2 }, 8);
+      const done = link.waitForRecord((r) => r.type === 'done', 120000);
+      let out = '';
+      const off = board.onOutput((b) => (out += Buffer.from(b).toString('latin1')));
+      await link.sendCommand({ op: 'config', config: config as unknown as Record<string, unknown> });
+      await link.sendCommand({ op: 'start' });
+      expect(await done).toMatchObject({ type: 'done', reason: 'epochs', epoch: 2 });
+      off();
+      expect(out).not.toMatch(/Out of Memory/);
+      expect(board.stats().peakVariables).toBeLessThanOrEqual(5100);
+    } finally {
+      await link.close();
+    }
+  }, 180000);
 });
