@@ -3,7 +3,9 @@
 // and must end at the very same parameters; every push is applied again with the same server code
 // (applyPush, applySyncRound). The server's parameters must come out bit for bit as the run's done
 // record says: what the boards computed, and what the server made of it, owe nothing to timing
-// except the order, which the run file records.
+// except the order, which the run file records. A round a board never finished (it was reset or
+// unplugged) has no done record and is passed over; a board that came back starts from the
+// server's parameters at the moment the run file says it did.
 import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { PARALLEL_DEFAULTS, type ParallelConfig } from '../../shared/parallel/options.ts';
 import { serverRule } from '../../shared/parallel/server-optimizer.ts';
@@ -103,7 +105,12 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
       applySyncRound(s, ends, n.map((m, k) => (ends[k] === null ? 0 : m)), sums, total, g);
     }
   } else {
-    for (const u of updates) applyPush(par.algorithm, s, from[u.worker], take(u.worker, from[u.worker]));
+    // In the server's order: a board that came back (restarted, or a late board in a lost one's
+    // place) was given the server's parameters of that moment, and its next round starts there.
+    for (const r of server) {
+      if (r.type === 'worker_state' && r.state === 'back') from[r.worker] = s.server.slice();
+      else if (r.type === 'update') applyPush(par.algorithm, s, from[r.worker], take(r.worker, from[r.worker]));
+    }
   }
   return { server: s.server, rounds: trained, mismatches };
 }

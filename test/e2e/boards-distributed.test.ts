@@ -158,10 +158,18 @@ describe('boards as workers', () => {
     expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 0, rejoined: 1 } });
     expect(recs.filter((x) => x.type === 'worker_state')).toEqual([expect.objectContaining({ worker: 2, state: 'back' })]);
     // Every board file ends with a complete round: its done record.
-    for (const f of readdirSync(join(out, '..')).filter((x) => /-board\d\.ndjson$/.test(x))) {
+    const boardFiles = readdirSync(join(out, '..')).filter((x) => /-board\d\.ndjson$/.test(x)).sort();
+    for (const f of boardFiles) {
       const b = records(join(out, '..', f));
       expect(b[b.length - 1].type).toBe('done');
     }
+    // Replayed on the desktop, the restart included (board 3's unfinished round passed over, its
+    // next round from the server's parameters when it came back): the server's end, bit for bit.
+    const done = recs[recs.length - 1] as DoneRecord;
+    const replay = replayBoardRun(recs, boardFiles.map((f) => records(join(out, '..', f))), parseCsvText(readFileSync(DATA, 'utf8'), DATA));
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.rounds).toBe(recs.filter((x) => x.type === 'update').length);
+    expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
   }, 120000);
 
   it('refuses what boards cannot do yet, before anything is sent', async () => {
