@@ -4,6 +4,7 @@
 // the virtual Espruino (espruino/virtual-espruino.ts) supply only their board: how it starts, stops
 // and takes the host's bytes.
 import { PtyPair } from './pty.ts';
+import { Slot } from './shared-io.ts';
 import { registerSim, unregisterSim, type SimRuntime } from '../sim-registry.ts';
 
 export abstract class PtyBoard {
@@ -33,6 +34,19 @@ export abstract class PtyBoard {
 
   get path(): string {
     return this.pty.path;
+  }
+
+  /**
+   * The board's output on its way to the host: the taps, then the pty; the board thread hears when
+   * the pty has taken it (its USB FIFO drained), through `ctrl` (shared-io.ts).
+   */
+  protected sendToHost(bytes: Uint8Array, ctrl: Int32Array): void {
+    for (const tap of this.outputTaps) tap(bytes);
+    this.pty.write(bytes, () => {
+      Atomics.sub(ctrl, Slot.outPending, bytes.length);
+      Atomics.add(ctrl, Slot.outSignal, 1);
+      Atomics.notify(ctrl, Slot.outSignal);
+    });
   }
 
   private takeFromHost(bytes: Uint8Array): void {

@@ -5,7 +5,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { loadNodePty } from './pty.ts';
 import { PtyBoard } from './pty-board.ts';
-import { createSharedIo, InputWriter, Slot, type SharedIo } from './shared-io.ts';
+import { createSharedIo, InputWriter, type SharedIo } from './shared-io.ts';
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
 import { workerUrl } from '../worker-bundle.ts';
@@ -136,16 +136,9 @@ class Sim extends PtyBoard implements VirtualPico {
     worker.on('message', (message: BoardMessage) => {
       if (this.board?.worker !== worker) return;
       switch (message.type) {
-        case 'out': {
-          const bytes = message.bytes;
-          for (const tap of this.outputTaps) tap(bytes);
-          this.pty.write(bytes, () => {
-            Atomics.sub(ctrl, Slot.outPending, bytes.length);
-            Atomics.add(ctrl, Slot.outSignal, 1);
-            Atomics.notify(ctrl, Slot.outSignal);
-          });
+        case 'out':
+          this.sendToHost(message.bytes, ctrl);
           break;
-        }
         case 'flash':
           this.program = message.program;
           for (const listener of this.flashListeners) listener(message.program);

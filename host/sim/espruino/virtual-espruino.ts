@@ -146,16 +146,9 @@ class Sim extends PtyBoard implements VirtualEspruino {
     worker.on('message', (message: EspruinoMessage) => {
       if (this.board?.worker !== worker) return;
       switch (message.type) {
-        case 'out': {
-          const bytes = message.bytes;
-          for (const tap of this.outputTaps) tap(bytes);
-          this.pty.write(bytes, () => {
-            Atomics.sub(ctrl, Slot.outPending, bytes.length);
-            Atomics.add(ctrl, Slot.outSignal, 1);
-            Atomics.notify(ctrl, Slot.outSignal);
-          });
+        case 'out':
+          this.sendToHost(message.bytes, ctrl);
           break;
-        }
         case 'flash':
           this.files = new Map(message.files);
           this.image = message.image;
