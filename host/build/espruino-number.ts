@@ -71,15 +71,19 @@ function getRadix(s: string, i: number): { radix: number; i: number } {
   return { radix, i };
 }
 
-/** stringToInt = stringToIntWithRadix(s, 0, …) (src/jsutils.c): a C `long long`, which wraps past 2⁶³. */
-export function espruinoStringToInt(s: string): bigint {
+/** Where a number's digits start, as both of Espruino's readers skip to them: whitespace, then one sign. */
+function numberLead(s: string): { i: number; negated: boolean } {
   let i = 0;
   while (isWhitespace(s[i])) i++;
-  let negated = false;
-  if (s[i] === '-') {
-    negated = true;
-    i++;
-  } else if (s[i] === '+') i++;
+  if (s[i] === '-') return { i: i + 1, negated: true };
+  return { i: s[i] === '+' ? i + 1 : i, negated: false };
+}
+
+/** stringToInt = stringToIntWithRadix(s, 0, …) (src/jsutils.c): a C `long long`, which wraps past 2⁶³. */
+export function espruinoStringToInt(s: string): bigint {
+  const lead = numberLead(s);
+  let i = lead.i;
+  const negated = lead.negated;
   const r = getRadix(s, i);
   i = r.i;
   const radix = BigInt(r.radix);
@@ -103,13 +107,9 @@ const fromLongInteger = (v: bigint): number => Number(v);
  * (or a lone `.`) is NaN.
  */
 export function espruinoStringToFloat(s: string): number {
-  let i = 0;
-  while (isWhitespace(s[i])) i++;
-  let negated = false;
-  if (s[i] === '-') {
-    negated = true;
-    i++;
-  } else if (s[i] === '+') i++;
+  const lead = numberLead(s);
+  let i = lead.i;
+  const negated = lead.negated;
   const numberStart = i;
   const r = getRadix(s, i);
   i = r.i;

@@ -7,6 +7,30 @@ import { PtyPair } from './pty.ts';
 import { Slot } from './shared-io.ts';
 import { registerSim, unregisterSim, type SimRuntime } from '../sim-registry.ts';
 
+/** What every virtual board offers the host and the tests (PtyBoard implements it). */
+export interface VirtualBoard {
+  /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. A replug() changes it. */
+  readonly path: string;
+  /** Shuts the board down and removes the port. */
+  close(): Promise<void>;
+  /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */
+  unplug(): Promise<void>;
+  /** Plugs it back in: a new port (the path usually changes, as a real ttyACM number can), the board boots with its flash. Resolves to the new path. */
+  replug(): Promise<string>;
+  /** Presses reset: the board powers on again with its flash; the port stays. Resolves once it is up. */
+  reset(): Promise<void>;
+  /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
+  inject(bytes: Uint8Array | string): void;
+  /** The host stops taking output for `ms`: once the buffers are full, the first write waits up to 500 ms, later ones are dropped at once (a line may be cut short). */
+  stall(ms: number): void;
+  /** Taps every byte the board sends to the host. Returns a function that removes the tap. */
+  onOutput(listener: (bytes: Uint8Array) => void): () => void;
+  /** Taps every byte the host sends to the board. Returns a function that removes the tap. */
+  onInput(listener: (bytes: Uint8Array) => void): () => void;
+  /** The program kept in the board's flash, or null when blank. */
+  storedProgram(): string | null;
+}
+
 export abstract class PtyBoard {
   protected pty: PtyPair;
   protected readonly outputTaps = new Set<(bytes: Uint8Array) => void>();

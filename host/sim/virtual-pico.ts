@@ -4,7 +4,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { loadNodePty } from './pty.ts';
-import { PtyBoard } from './pty-board.ts';
+import { PtyBoard, type VirtualBoard } from './pty-board.ts';
 import { createSharedIo, InputWriter, type SharedIo } from './shared-io.ts';
 import type { BoardCommand, BoardMessage, BoardWorkerData } from './messages.ts';
 import { BOARD_HEAP_TOTAL } from './engine.ts';
@@ -46,27 +46,8 @@ export interface VirtualPicoStats {
   outputDropped: number;
 }
 
-export interface VirtualPico {
-  /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. A replug() changes it. */
-  readonly path: string;
-  /** Shuts the board down and removes the port. */
-  close(): Promise<void>;
-  /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */
-  unplug(): Promise<void>;
-  /** Plugs it back in: a new port (the path usually changes, as a real ttyACM number can), the board boots with its flash. Resolves to the new path. */
-  replug(): Promise<string>;
-  /** Presses reset: the board reboots (banner, then the flashed program runs again); the port stays. Resolves once it has booted. */
-  reset(): Promise<void>;
-  /** Puts bytes on the wire to the host as if the board had sent them (garbage, partial lines). */
-  inject(bytes: Uint8Array | string): void;
-  /** The host stops taking output for `ms`: once the buffers are full, the first write waits up to 500 ms, later ones are dropped at once (a line may be cut short). */
-  stall(ms: number): void;
-  /** Taps every byte the board sends to the host. Returns a function that removes the tap. */
-  onOutput(listener: (bytes: Uint8Array) => void): () => void;
-  /** Taps every byte the host sends to the board. Returns a function that removes the tap. */
-  onInput(listener: (bytes: Uint8Array) => void): () => void;
-  /** The program in the board's flash, or null when blank. */
-  storedProgram(): string | null;
+/** A virtual Pico: a VirtualBoard (the port, faults, taps) with Kaluma's flash and clock. */
+export interface VirtualPico extends VirtualBoard {
   /** Called each time the board's flash changes (a `.flash -w` that ended in Done): the program, or null when erased. Returns a function that removes the listener. */
   onFlash(listener: (program: string | null) => void): () => void;
   /** Line noise during `.flash -w`: the next `count` YMODEM blocks arrive corrupted (bad CRC, the board asks again). */

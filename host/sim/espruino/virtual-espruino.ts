@@ -4,7 +4,7 @@
 // JavaScript engine, Storage) runs in a worker thread (board.ts). See README.md.
 import { Worker } from 'node:worker_threads';
 import { loadNodePty } from '../pty.ts';
-import { PtyBoard } from '../pty-board.ts';
+import { PtyBoard, type VirtualBoard } from '../pty-board.ts';
 import { createSharedIo, RING_SIZE, Slot, type SharedIo } from '../shared-io.ts';
 import { workerUrl } from '../../worker-bundle.ts';
 import { BOOT_CODE_FILE, PICO_VARIABLES } from './board-facts.ts';
@@ -36,26 +36,10 @@ export interface VirtualEspruinoStats {
   peakVariables: number;
 }
 
-export interface VirtualEspruino {
-  /** The serial port path (a pseudo-terminal such as /dev/pts/3). A replug() changes it. */
-  readonly path: string;
+/** A virtual Espruino: a VirtualBoard (the port, faults, taps) with Espruino's variables and Storage. storedProgram() is `.bootcde`'s text, else the lines save() kept (joined by newlines), else null. */
+export interface VirtualEspruino extends VirtualBoard {
   /** Variables the board has (process.memory().total). */
   readonly variables: number;
-  close(): Promise<void>;
-  /** Pulls the USB cable: the board stops, the port goes away. */
-  unplug(): Promise<void>;
-  /** Plugs it back in: a new port, the board powers on with its flash. Resolves to the new path. */
-  replug(): Promise<string>;
-  /** Presses reset: the board powers on again with its flash; the port stays. Resolves once it is up. */
-  reset(): Promise<void>;
-  /** Bytes on the wire to the host as if the board had sent them. */
-  inject(bytes: Uint8Array | string): void;
-  /** The host stops taking output for `ms`. */
-  stall(ms: number): void;
-  onOutput(listener: (bytes: Uint8Array) => void): () => void;
-  onInput(listener: (bytes: Uint8Array) => void): () => void;
-  /** The program kept in flash: `.bootcde`'s text, else the lines save() kept (joined by newlines), else null. */
-  storedProgram(): string | null;
   /** The Storage files (name → bytes), as the board's flash holds them now. */
   storage(): Map<string, Uint8Array>;
   stats(): VirtualEspruinoStats;
