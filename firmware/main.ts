@@ -32,6 +32,8 @@ const dataset = new Dataset(CAPACITY, MAX_FEATURES);
 const chunkBytes = new Uint8Array((MAX_B64 / 4) * 3);
 const chunkWords = new Uint32Array(chunkBytes.buffer);
 const chunkFloats = new Float32Array(chunkBytes.buffer);
+/** A params command's values (float64: EASGD's elastic difference is a double, as on the desktop). */
+const chunkDoubles = new Float64Array(chunkBytes.buffer, 0, MAX_FEATURES + 1);
 
 let datasetCrc = 0;
 // The last request answered with success: a resend of the same seq (its answer was lost) gets the
@@ -70,8 +72,17 @@ function answer(seq: number, r: ProtocolRecord): void {
   emit(lastAnswer);
 }
 
+/**
+ * An error record. `message` '' for the errors whose text never changes: the host reads it from
+ * BOARD_ERRORS (shared/protocol.ts), and the board's heap keeps none of it.
+ */
 function fail(seq: number, code: string, message: string): void {
   send({ type: 'error', seq, code, message });
+}
+
+/** What was thrown, as text. */
+function errText(e: unknown): string {
+  return String(e && (e as Error).message ? (e as Error).message : e);
 }
 
 function state(): 'idle' | 'training' | 'paused' | 'done' | 'walking' {
@@ -96,19 +107,21 @@ function slice(): void {
   const j = job;
   if (!j || j.finished) return;
   const t0 = now();
+  // A worker waiting for the server's answer trains in short slices: the answer gets in sooner.
+  const run = (j as Trainer).waiting ? (budget >> 4) + 1 : budget;
   try {
-    j.work(budget);
+    j.work(run);
   } catch (e) {
     // An engine fault must not restart the runtime (the dataset would be lost): report and stop.
     job = null;
-    send({ type: 'error', code: 'internal', message: String(e && (e as Error).message ? (e as Error).message : e) });
+    send({ type: 'error', code: 'internal', message: errText(e) });
     return;
   }
   // Adapt the budget so a slice lasts about SLICE_MS whatever the dataset and the optimizer: in
   // proportion to the last slice's time, at most ×4 or ÷4 at once (millis() counts whole ms).
   const dt = now() - t0;
   const scale = dt < 1 ? 4 : Math.min(4, Math.max(0.25, SLICE_MS / dt));
-  budget = Math.max(1, Math.min(1 << 20, Math.floor(budget * scale)));
+  if (run === budget) budget = Math.max(1, Math.min(1 << 20, Math.floor(budget * scale)));
   if (!paused) schedule();
 }
 
@@ -141,17 +154,17 @@ function command(seq: number, cmd: Command): void {
     case 'begin': {
       const n = cmd.samples;
       const f = cmd.features;
-      if (!(f >= 1 && f <= MAX_FEATURES && Math.floor(f) === f)) return fail(seq, 'features', 'features must be 1 to ' + MAX_FEATURES + ', got ' + f);
-      if (!(n >= 1 && n <= CAPACITY && Math.floor(n) === n)) return fail(seq, 'capacity', 'the board holds 1 to ' + CAPACITY + ' samples, got ' + n);
+      if (!(f >= 1 && f <= MAX_FEATURES && Math.floor(f) === f)) return fail(seq, 'features', '');
+      if (!(n >= 1 && n <= CAPACITY && Math.floor(n) === n)) return fail(seq, 'capacity', '');
       endJob();
       dataset.begin(n, f);
       datasetCrc = 0;
       return answer(seq, { type: 'ack', seq, op: 'begin', count: 0 });
     }
     case 'end':
-      if (dataset.expected < 0) return fail(seq, 'no_upload', 'no dataset upload in progress');
-      if (!dataset.complete) return fail(seq, 'count', 'received ' + dataset.received + ' of ' + dataset.expected * (dataset.features + 1) + ' values');
-      if (cmd.crc !== datasetCrc) return fail(seq, 'crc', 'dataset checksum ' + datasetCrc + ' does not match ' + cmd.crc);
+      if (dataset.expected < 0) return fail(seq, 'no_upload', '');
+      if (!dataset.complete) return fail(seq, 'count', '');
+      if (cmd.crc !== datasetCrc) return fail(seq, 'crc', '');
       return answer(seq, { type: 'ack', seq, op: 'end', count: dataset.n, crc: datasetCrc });
     case 'config':
       config = resolveConfig(exactNumbers(cmd.config) as Partial<TrainConfig>, dataset.complete ? dataset.features : 1);
@@ -162,18 +175,31 @@ function command(seq: number, cmd: Command): void {
       }
       return answer(seq, { type: 'ack', seq, op: 'config' });
     case 'start':
-      if (!dataset.complete) return fail(seq, 'no_data', 'no dataset on the board: send one first (npx host send FILE.csv)');
-      if (!config) return fail(seq, 'no_config', 'no settings on the board: send them first');
+      if (!dataset.complete) return fail(seq, 'no_data', '');
+      if (!config) return fail(seq, 'no_config', '');
       // Re-check the settings against this dataset (init-w must match its features).
       config = resolveConfig(config, dataset.features);
+      // The worker role (host/distributed/): a push every `push` training samples, in θ = the data's units.
+      const push = cmd.push || 0;
+      if (!(push >= 0 && Math.floor(push) === push && !(push && config.standardize))) return fail(seq, 'push', '');
       answer(seq, { type: 'ack', seq, op: 'start' });
       endJob();
-      return startJob(new Trainer(dataset, config, records, 'board'), 'training');
+      const t = new Trainer(dataset, config, records, 'board');
+      if (push) t.pushEvery = t.pushAt = push;
+      return startJob(t, 'training');
     case 'walk': {
       const w = resolveWalk(exactNumbers(cmd.walk) as Partial<WalkConfig> & { fn: string });
       answer(seq, { type: 'ack', seq, op: 'walk' });
       endJob();
       return startJob(new Walker(w, records, 'board'), 'walking');
+    }
+    case 'params': {
+      // The server's answer to a push, taken between two slices; the ack says where in the run.
+      const j = job;
+      if (!(j instanceof Trainer) || j.finished) return fail(seq, 'no_run', '');
+      if (decode(cmd.bits) !== 8 * (dataset.features + 1)) return fail(seq, 'params', '');
+      j.setParams(chunkDoubles, !!cmd.sub);
+      return answer(seq, { type: 'ack', seq, op: 'params', at: j.visits });
     }
     case 'pause':
       unschedule();
@@ -236,19 +262,19 @@ function decodeCommand(b64: string): Command | null {
 }
 
 function data(seq: number, b64: string, crc: number): void {
-  if (dataset.expected < 0 || dataset.complete) return fail(seq, 'no_upload', 'no dataset upload in progress');
+  if (dataset.expected < 0 || dataset.complete) return fail(seq, 'no_upload', '');
   const n = decode(b64);
-  if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', 'chunk is not base64 of float32 values');
+  if (n < 0 || n % 4 !== 0) return fail(seq, 'base64', '');
   const words = n >> 2;
   const got = chunkCrc(chunkWords, words);
-  if (got !== crc) return fail(seq, 'crc', 'chunk checksum ' + got + ' does not match ' + crc);
+  if (got !== crc) return fail(seq, 'crc', '');
   const values = chunkFloats.subarray(0, words);
   // Native scans instead of a loop over the values: NaN wins Math.max, -Infinity wins Math.min.
   if (!(Math.max.apply(null, values as unknown as number[]) < Infinity && Math.min.apply(null, values as unknown as number[]) > -Infinity)) {
-    return fail(seq, 'not_finite', 'a value of the chunk is not finite');
+    return fail(seq, 'not_finite', '');
   }
   const total = dataset.expected * (dataset.features + 1);
-  if (dataset.received + words > total) return fail(seq, 'count', 'more values than announced (' + total + ')');
+  if (dataset.received + words > total) return fail(seq, 'count', '');
   const count = dataset.write(values);
   datasetCrc = chainCrc(datasetCrc, got);
   answer(seq, { type: 'ack', seq, op: 'data', count, crc: got });
@@ -257,14 +283,14 @@ function data(seq: number, b64: string, crc: number): void {
 function guard(seq: number, f: () => void): void {
   // Nothing the host sends may raise an uncaught error: that restarts the runtime and loses the data.
   try {
-    if (!(typeof seq === 'number' && seq >= 0 && Math.floor(seq) === seq)) throw new Error('bad sequence number');
+    if (!(typeof seq === 'number' && seq >= 0 && Math.floor(seq) === seq)) return fail(0, 'bad_seq', '');
     if (seq === lastSeq) {
       emit(lastAnswer);
       return;
     }
     f();
   } catch (e) {
-    fail(typeof seq === 'number' ? seq : 0, 'bad_request', String(e && (e as Error).message ? (e as Error).message : e));
+    fail(typeof seq === 'number' ? seq : 0, 'bad_request', errText(e));
   }
 }
 
@@ -274,7 +300,7 @@ function guard(seq: number, f: () => void): void {
 /** pt.d(seq, base64, crc): one dataset chunk. */
 export function d(seq: number, b64: string, crc: number): void {
   guard(seq, () => {
-    if (typeof b64 !== 'string' || typeof crc !== 'number') throw new Error('expected pt.d(seq, base64, crc)');
+    if (typeof b64 !== 'string' || typeof crc !== 'number') return fail(seq, 'bad_args', '');
     data(seq, b64, crc);
   });
 }
@@ -282,9 +308,9 @@ export function d(seq: number, b64: string, crc: number): void {
 /** pt.c(seq, base64-json): one command. */
 export function c(seq: number, b64: string): void {
   guard(seq, () => {
-    if (typeof b64 !== 'string') throw new Error('expected pt.c(seq, base64)');
+    if (typeof b64 !== 'string') return fail(seq, 'bad_args', '');
     const cmd = decodeCommand(b64);
-    if (!cmd) throw new Error('command is not base64 of a JSON object with an op');
+    if (!cmd) return fail(seq, 'bad_command', '');
     command(seq, cmd);
   });
 }

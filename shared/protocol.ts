@@ -160,7 +160,40 @@ export interface AckRecord {
   count?: number;
   /** CRC-32 of the chunk or of the whole dataset's bytes. */
   crc?: number;
+  /** params: the sample-visit of the run at which the board took the parameters (Trainer.visits). */
+  at?: number;
 }
+
+/** A worker board's push (firmware/main.ts): its parameters at sample-visit `at`, after `trained` training samples. */
+export interface PushRecord {
+  type: 'push';
+  at: number;
+  trained: number;
+  w: number[];
+  b: number;
+}
+
+/**
+ * What the board's errors mean when their record's message is '': the firmware sends the code alone
+ * for every error whose text never changes, so that its heap holds none of this text.
+ */
+export const BOARD_ERRORS: Readonly<Record<string, string>> = {
+  features: 'the board takes 1 to 8 features a sample',
+  capacity: "the dataset has more samples than the board holds (its hello and status say how many)",
+  count: 'the values the board received are not as many as the upload announced',
+  crc: 'the checksum does not match what the board received (the line was garbled on its way)',
+  no_upload: 'no dataset upload in progress',
+  no_data: 'no dataset on the board: send one first (npx host send FILE.csv)',
+  no_config: 'no settings on the board: send them first',
+  base64: 'the chunk is not base64 of float32 values',
+  not_finite: 'a value of the chunk is not finite',
+  bad_seq: 'the sequence number is not a whole number from 0',
+  bad_args: 'expected pt.d(seq, base64, crc) or pt.c(seq, base64)',
+  bad_command: 'the command is not base64 of a JSON object with an op',
+  push: 'push (the worker role) must be a whole number of samples, and not with standardization',
+  no_run: 'no training run on the board to take the parameters',
+  params: "the parameters are not base64 of the dataset's features + 1 float64 values",
+};
 
 export interface ErrorRecord {
   type: 'error';
@@ -198,6 +231,7 @@ export type ProtocolRecord =
   | UpdateRecord
   | WorkerStateRecord
   | AckRecord
+  | PushRecord
   | ErrorRecord
   | StatusRecord;
 
@@ -288,6 +322,11 @@ export function formatDone(
 
 export function formatStep(step: number, x: ArrayLike<number>, nx: number, f: number): string {
   return '{"type":"step","step":' + step + ',"x":' + f32list(x, nx) + ',"f":' + memoF32(f) + '}';
+}
+
+/** A worker board's push (see PushRecord): p holds w… and b, n values in all. */
+export function formatPush(at: number, trained: number, p: ArrayLike<number>, n: number): string {
+  return '{"type":"push","at":' + at + ',"trained":' + trained + ',"w":' + f32list(p, n - 1) + ',"b":' + memoF32(p[n - 1]) + '}';
 }
 
 /** A parallel run's worker record (see WorkerRecord); `loss` NaN or infinite prints null. */
@@ -406,8 +445,11 @@ export function validateRecord(o: unknown): ProtocolRecord | null {
     case 'walk':
       return isInt(o.protocol) && isStr(o.fn) && isStr(o.optimizer) && isNum(o.lr) && isNumList(o.start) && isInt(o.steps) ? (o as unknown as WalkStartRecord) : null;
     case 'ack':
-      return isInt(o.seq) && isStr(o.op) && (o.count === undefined || isInt(o.count)) && (o.crc === undefined || isInt(o.crc)) ? (o as unknown as AckRecord) : null;
+      return isInt(o.seq) && isStr(o.op) && (o.count === undefined || isInt(o.count)) && (o.crc === undefined || isInt(o.crc)) && (o.at === undefined || isInt(o.at)) ? (o as unknown as AckRecord) : null;
+    case 'push':
+      return isInt(o.at) && isInt(o.trained) && isNumList(o.w) && isNum(o.b) ? (o as unknown as PushRecord) : null;
     case 'error':
+      if (o.message === '' && isStr(o.code) && BOARD_ERRORS[o.code]) o.message = BOARD_ERRORS[o.code];
       return isStr(o.code) && isStr(o.message) && (o.seq === undefined || isInt(o.seq)) ? (o as unknown as ErrorRecord) : null;
     case 'status':
       if (isObj(o.config)) fromExactNumbers(o.config);
@@ -438,7 +480,7 @@ export function decodeBits(b64: string): number[] | null {
 
 /**
  * A board record with "bits" to the record it stands for (see records.ts for the layouts):
- * epoch [w…, b, loss, val_loss or NaN, lr]; done [w…, b, loss or NaN]; step [x…, f or NaN].
+ * epoch [w…, b, loss, val_loss or NaN, lr]; done [w…, b, loss or NaN]; step [x…, f or NaN]; push [w…, b].
  */
 function fromBits(o: Record<string, unknown>): ProtocolRecord | null {
   const v = isStr(o.bits) ? decodeBits(o.bits) : null;
@@ -460,6 +502,11 @@ function fromBits(o: Record<string, unknown>): ProtocolRecord | null {
     if (o.best_epoch !== undefined) r.best_epoch = o.best_epoch;
     if (o.message !== undefined) r.message = isStr(o.message) ? expandF32Tokens(o.message) : o.message;
     return validateRecord(r);
+  }
+  if (o.type === 'push') {
+    const nw = v.length - 1;
+    if (nw < 1) return null;
+    return validateRecord({ type: 'push', at: o.at, trained: o.trained, w: v.slice(0, nw), b: v[nw] });
   }
   if (o.type === 'step') {
     const nx = v.length - 1;

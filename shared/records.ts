@@ -6,13 +6,16 @@
 //     epoch {"type":"epoch","epoch":E,"bits":B}                      B = [w…, b, loss, val_loss or NaN, lr]
 //     done  {"type":"done","reason":R,"epoch":E,"bits":B[,"best_epoch":N][,"message":M]}   B = [w…, b, loss or NaN]
 //     step  {"type":"step","step":S,"bits":B}                        B = [x…, f]
-import { F32_TOKEN, MAX_BITS_VALUES, formatDone, formatEpoch, formatF32, formatStep, type DoneReason, type StartRecord, type WalkStartRecord } from './protocol.ts';
+//     push  {"type":"push","at":V,"trained":T,"bits":B}              B = [w…, b]   (the worker role's)
+import { F32_TOKEN, MAX_BITS_VALUES, formatDone, formatEpoch, formatF32, formatPush, formatStep, type DoneReason, type StartRecord, type WalkStartRecord } from './protocol.ts';
 
 export interface RecordSink {
   start(r: StartRecord | WalkStartRecord): void;
   epoch(epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, valLoss: number, lr: number): void;
   done(reason: DoneReason, epoch: number, w: ArrayLike<number>, nw: number, b: number, loss: number, bestEpoch: number, message: string): void;
   step(step: number, x: ArrayLike<number>, nx: number, f: number): void;
+  /** The worker role's push (Trainer.pushEvery): the parameters (w…, b: n values) at sample-visit `at`, after `trained` training samples. */
+  push?(at: number, trained: number, p: ArrayLike<number>, n: number): void;
   /** How a message (a done record's) writes a float32 value: see F32_TOKEN. */
   num(x: number): string;
 }
@@ -24,6 +27,7 @@ export function textRecords(out: (line: string) => void): RecordSink {
     epoch: (e, w, nw, b, loss, val, lr) => out(formatEpoch(e, w, nw, b, loss, val, lr)),
     done: (reason, e, w, nw, b, loss, best, message) => out(formatDone(reason, e, w, nw, b, loss, best, message)),
     step: (s, x, nx, f) => out(formatStep(s, x, nx, f)),
+    push: (at, trained, p, n) => out(formatPush(at, trained, p, n)),
     num: formatF32,
   };
 }
@@ -67,6 +71,10 @@ export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Ar
       put(x, nx);
       values[nx] = f;
       out('{"type":"step","step":' + st + ',"bits":"' + bits(nx + 1) + '"}');
+    },
+    push(at, trained, p, n) {
+      put(p, n);
+      out('{"type":"push","at":' + at + ',"trained":' + trained + ',"bits":"' + bits(n) + '"}');
     },
     num(x) {
       values[0] = x;

@@ -72,6 +72,21 @@ export class Trainer {
   private lastGoodLoss = NaN;
   /** The loss early stopping watches, of the last record: validation, or training without a split. */
   private monitored = NaN;
+  /**
+   * Sample-visits so far (the start, training, loss passes): a place in the run that does not depend
+   * on how the run was cut into slices, so that a replay can stop where a board did (work(at − visits)).
+   */
+  visits = 0;
+  /** Training samples visited so far. */
+  trained = 0;
+  /**
+   * The worker role (host/distributed/): a push record (sink.push) every pushEvery training samples,
+   * the next when `trained` reaches pushAt (never while it is Infinity). Set both before the first work.
+   */
+  pushEvery = 0;
+  pushAt = Infinity;
+  /** A push is out and its answer (setParams) has not come yet. */
+  waiting = false;
 
   constructor(
     private readonly ds: Dataset,
@@ -153,6 +168,21 @@ export class Trainer {
     return !this.finished;
   }
 
+  /**
+   * The worker role's answer from the server, between slices: θ ← v, or θ ← θ − v in float32
+   * (EASGD's elastic move, elasticMove's rule in parallel/easgd.ts: the board-run replay checks
+   * one against the other). v holds at least np values.
+   */
+  setParams(v: ArrayLike<number>, subtract: boolean): void {
+    const t = this.st.theta;
+    // First the parameters it replaces, as a push at this place: what the board learnt since its
+    // last push reaches the server too (Downpour's accrued gradient survives a fetch).
+    (this.sink.push as NonNullable<RecordSink['push']>)(this.visits, this.trained, t, this.f + 1);
+    for (let j = 0; j < this.st.np; j++) t[j] = subtract ? fround(t[j] - v[j]) : v[j];
+    this.toParams();
+    this.waiting = false;
+  }
+
   /** Ends the run now with reason "stopped", reporting the current parameters and their loss. */
   stop(): void {
     if (this.finished) return;
@@ -169,15 +199,22 @@ export class Trainer {
   }
 
   private step(budget: number): void {
-    let left = budget;
-    while (left > 0 && this.phase !== 'finished') {
+    const end = this.visits + budget;
+    while (this.visits < end && this.phase !== 'finished') {
       if (this.phase === 'begin') {
         this.begin();
-        left -= 1;
+        this.visits++;
       } else if (this.phase === 'train') {
-        left -= this.trainWork(left);
+        // A worker's training stops where its push is due, and pushes there (pushAt is Infinity otherwise).
+        this.visits += this.trainWork(Math.min(end - this.visits, this.pushAt - this.trained));
+        if (this.trained === this.pushAt && !this.finished) {
+          this.pushAt += this.pushEvery;
+          // One push unanswered at a time: a push due before the last one's answer waits for the next due point.
+          if (!this.waiting) (this.sink.push as NonNullable<RecordSink['push']>)(this.visits, this.trained, this.st.params, this.f + 1);
+          this.waiting = true;
+        }
       } else {
-        left -= this.evalWork(left);
+        this.visits += this.evalWork(end - this.visits);
       }
     }
   }
@@ -217,6 +254,7 @@ export class Trainer {
     const to = Math.min(this.pool, from + Math.max(1, budget));
     this.kernels.train(this.orderDirect ? null : this.order, from, to, this.pool, this.lr);
     this.pos = to;
+    this.trained += to - from;
     if (!this.thetaFinite()) return to - from;
     if (to === this.pool) {
       this.toParams();
@@ -281,7 +319,9 @@ export class Trainer {
     }
     const previous = this.lastLoss;
     this.record(loss, val);
-    const problem = lossDiverged(loss, previous, this.reference, this.epochNo, this.sink.num);
+    // A worker's loss may jump when the server's parameters replace its own: the server judges
+    // divergence over the global parameters (a loss that is not finite still ends the run here).
+    const problem = this.pushEvery > 0 ? '' : lossDiverged(loss, previous, this.reference, this.epochNo, this.sink.num);
     if (problem) {
       this.diverged(problem);
       return;

@@ -22,7 +22,11 @@ export type Command =
   | { op: 'begin'; samples: number; features: number }
   | { op: 'end'; crc: number }
   | { op: 'config'; config: Record<string, unknown> }
-  | { op: 'start' }
+  // push: the worker role (host/distributed/): a push record every `push` trained samples.
+  | { op: 'start'; push?: number }
+  // The server's answer to a push, between two slices: θ ← v, or θ ← θ − v (sub), v the base64 of
+  // float64 values (w…, b), little-endian: bit-exact on every runtime, whatever its number parser.
+  | { op: 'params'; bits: string; sub?: boolean }
   | { op: 'walk'; walk: Record<string, unknown> }
   | { op: 'pause' }
   | { op: 'resume' }

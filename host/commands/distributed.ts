@@ -16,6 +16,7 @@ import { openRunFile } from '../run-file.ts';
 import { connectBoard, type BoardSession } from '../board-session.ts';
 import { collectPorts } from '../compare-common.ts';
 import { boardFile, localBoard, type RoundWorker } from '../distributed/boards.ts';
+import { STREAM_ALGORITHMS } from '../distributed/stream.ts';
 import { networkOptions, workersToWaitFor } from '../distributed/mqtt/options.ts';
 import { listPorts } from '../link/port.ts';
 import { defaultRunPath } from '../monitor/run-file.ts';
@@ -95,7 +96,7 @@ export function register(program: Command): void {
     .option('--figure <file>', 'draw the run (global loss over the workers\', staleness) to FILE.svg or .png')
     .option('-p, --port <path>', 'a board as a worker (repeat for each board): the boards train, this computer is the server', collectPorts)
     .option('--boards <all>', 'every Pico and virtual Pico found as the workers')
-    .option('--round <epochs>', 'boards: local epochs a board trains between two exchanges with the server (default 1)')
+    .option('--round <epochs>', 'boards: train in rounds of this many local epochs between two exchanges with the server (sync and boards on other laptops always do, 1 by default); without it Downpour and EASGD boards push while they train')
     .option('--no-plot', 'on a terminal: one text line per epoch-equivalent instead of the live plot (with a line per board)')
     .option('--listen', 'boards on other laptops join this run over MQTT (a broker embedded here; --workers N: how many workers in all to wait for)')
     .option('--host <address>', 'the address the embedded broker (--listen) and the live page (--web) listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the class)')
@@ -182,7 +183,10 @@ export function register(program: Command): void {
         else process.stderr.write(`${t}\n`);
         web.say(t);
       };
-      const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room) } : sessions.length > 0 ? { workers: sessions.map(localBoard), round, out: out as string, say } : undefined;
+      // Boards here alone train Downpour and EASGD in their worker role (pushing while they train),
+      // unless --round asks for rounds; sync, and boards on other laptops, train rounds.
+      const stream = !gathered && sessions.length > 0 && o.round === undefined && (STREAM_ALGORITHMS as readonly string[]).includes(algorithm) ? sessions : undefined;
+      const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room) } : sessions.length > 0 ? { workers: stream ? [] : sessions.map(localBoard), round, out: out as string, say, stream } : undefined;
       result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');
         const r = parseRecord(line);

@@ -18,21 +18,19 @@
 // with it): the firmware's own worker role, which pushes while it trains, is still to come.
 import { basename, dirname, extname, join } from 'node:path';
 import type { TrainConfig } from '../../shared/config.ts';
-import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { centerAdd, elasticMove } from '../../shared/parallel/easgd.ts';
-import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
+import type { ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
-import { EpochRecorder } from '../../shared/parallel/recorder.ts';
-import { serverRule, type ServerRule } from '../../shared/parallel/server-optimizer.ts';
-import { meanLoss, prepare } from '../../shared/parallel/setup.ts';
+import type { ServerRule } from '../../shared/parallel/server-optimizer.ts';
 import { combineSums } from '../../shared/parallel/sync.ts';
-import { PROTOCOL_VERSION, type DoneRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import type { DoneRecord, ProtocolRecord } from '../../shared/protocol.ts';
 import type { BoardSession } from '../board-session.ts';
 import type { CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { runOnBoard } from '../jobs.ts';
 import { uploadToBoard } from '../upload.ts';
 import { RunFile } from '../monitor/run-file.ts';
+import { BoardServer, boardShards } from './server-run.ts';
 
 /**
  * A worker of a board run: a board on this computer, or one on another laptop reached over MQTT.
@@ -138,26 +136,32 @@ export interface PushServer {
   np: number;
 }
 
+/** Downpour's push: the replica's progress from `from` to `end` as its accrued gradient A = (from − end)/α, and θ ← rule(θ, A). */
+export function downpourPush(s: PushServer, from: Float32Array, end: Float32Array): void {
+  const a = new Float64Array(s.server.length);
+  for (let j = 0; j < s.np; j++) a[j] = (from[j] - end[j]) / s.localLr;
+  s.rule.apply(s.server, a, s.lr);
+}
+
+/** EASGD's exchange for a board at x = `end`: d = α(x − x̃) into `d`, x̃ ← x̃ + d, and x − d into `next` (elasticMove). Returns ‖d‖. */
+export function elasticPush(s: PushServer, end: Float32Array, d: Float64Array, next: Float32Array): number {
+  next.set(end);
+  elasticMove(next, end, s.server, s.elastic, s.np, d);
+  return centerAdd(s.server, d, s.np);
+}
+
 /**
- * One board's push applied: `from` is where its round started (updated to where its next round
- * starts), `end` where it ended. Downpour: A = (from − end)/α, θ ← rule(θ, A), next from θ. EASGD:
+ * One board's round pushed: `from` is where its round started (updated to where its next round
+ * starts), `end` where it ended. Downpour: θ ← rule(θ, (from − end)/α), next from θ. EASGD:
  * d = α(end − x̃), x̃ ← x̃ + d, next from end − d. Returns ‖d‖ for EASGD (NaN otherwise).
  */
 export function applyPush(alg: string, s: PushServer, from: Float32Array, end: Float32Array): number {
-  const f1 = s.server.length;
   if (alg === 'downpour') {
-    const a = new Float64Array(f1);
-    for (let j = 0; j < s.np; j++) a[j] = (from[j] - end[j]) / s.localLr;
-    s.rule.apply(s.server, a, s.lr);
+    downpourPush(s, from, end);
     from.set(s.server);
     return NaN;
   }
-  const d = new Float64Array(f1);
-  const next = end.slice();
-  elasticMove(next, end, s.server, s.elastic, s.np, d);
-  const norm = centerAdd(s.server, d, s.np);
-  from.set(next);
-  return norm;
+  return elasticPush(s, end, new Float64Array(s.server.length), from);
 }
 
 /**
@@ -184,66 +188,16 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
     throw new UserError(`--algorithm ${alg}: boards run ${BOARD_ALGORITHMS.join(', ')} so far; simulate ${alg} by leaving out --port and --boards`);
   }
-  if (cfg.standardize || cfg.valSplit > 0) throw new UserError(`--${cfg.standardize ? 'standardize' : 'val-split'}: not with boards yet (each board would fit its own shard); leave it out`);
-  const ds = datasetFromPacked(run.data.packed, run.data.features);
-  const setup = prepare(ds, cfg, par);
-  const { f, np, shards, nTrain } = setup;
+  const { setup, shards: shardData } = boardShards(run.data, cfg, par);
+  const { f, np, shards } = setup;
   const p = workers.length;
 
   // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
-  const shardData: CsvDataset[] = [];
-  for (let k = 0; k < p; k++) {
-    shardData.push({ packed: packedRows(ds, shards[k]), features: f, rows: shards[k].length, header: null });
-    await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name})`);
-  }
+  for (let k = 0; k < p; k++) await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name})`);
 
-  sink.start({
-    type: 'start',
-    protocol: PROTOCOL_VERSION,
-    source: 'board',
-    config: cfg,
-    samples: ds.n,
-    features: f,
-    train: nTrain,
-    val: 0,
-    parallel: { ...parallelSettings(par), round: run.round, ports: workers.map((s) => s.name) },
-  });
-
-  const server = setup.theta0.slice();
-  const rule = serverRule(par.serverOptimizer, cfg, f, cfg.bias, alg === 'downpour');
-  const local = workers.map(() => setup.theta0.slice());
-  const samples = new Array<number>(p).fill(0);
-  const updates = new Array<number>(p).fill(0);
-  const recorder = new EpochRecorder(setup, sink);
-  const counts = { rounds: 0, pushes: 0, fetches: 0, updates: 0, lost_boards: 0, rejoined: 0 };
-  const t0 = Date.now();
-  const micros = () => (Date.now() - t0) * 1000;
-  let version = 0;
-  let epoch = 0;
-  let done = 0;
-  let finished = false;
-  let reason: DoneRecord['reason'] = 'epochs';
-  let message = '';
-  const alive = new Array<boolean>(p).fill(true);
-  const localLr = alg === 'downpour' ? par.localLr : cfg.lr;
-
-  const finish = (r: DoneRecord['reason'], msg: string) => {
-    if (finished) return;
-    finished = true;
-    reason = r;
-    message = msg;
-  };
-  const progress = (n: number) => {
-    done += n;
-    while (!finished && done >= (epoch + 1) * nTrain) {
-      epoch++;
-      const problem = recorder.record(epoch, server, cfg.lr, version, micros(), (k) => local[k], (k) => samples[k], (k) => updates[k]);
-      if (problem) finish('diverged', problem);
-      else if (epoch >= cfg.epochs) finish('epochs', '');
-    }
-  };
-  const first = recorder.record(0, server, cfg.lr, 0, 0, (k) => local[k], (k) => samples[k], (k) => updates[k]);
-  if (first) finish('diverged', first);
+  const S = new BoardServer(setup, cfg, par, sink, workers.map((s) => s.name), { round: run.round }, run.say);
+  const { server, rule, local, samples, alive, counts, localLr } = S;
+  const push: PushServer = { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np };
 
   /** One round on board k from `start`: its end parameters (data units = θ: no standardization here). */
   const round = async (k: number, start: Float32Array, epochs: number, batch: number): Promise<Float32Array> => {
@@ -254,31 +208,22 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     samples[k] += shards[k].length * epochs;
     return paramsOfDone(end, f);
   };
-
-  const lose = (k: number, err: unknown) => {
-    if (!alive[k]) return;
-    alive[k] = false;
-    counts.lost_boards++;
-    const line = `board ${k + 1} (${workers[k].name}) is gone: ${(err as Error).message}; the server goes on with the others`;
-    sink.state(k, micros(), 'gone', line);
-    run.say(line);
-    if (alive.every((a) => !a)) finish('stopped', 'every board is gone');
-  };
+  const lose = (k: number, err: unknown) => S.lose(k, workers[k].name, err);
 
   const onSigint = () => {
-    finish('stopped', 'stopped by Ctrl-C');
+    S.finish('stopped', 'stopped by Ctrl-C');
     for (const s of workers) s.stop().catch(() => undefined);
   };
 
   /** Downpour, EASGD: place k's rounds, each pushed as it ends, until the run ends or its board is gone. */
   const serve = async (k: number): Promise<void> => {
-    while (!finished && alive[k]) {
-      const read = version;
+    while (!S.finished && alive[k]) {
+      const read = S.version;
       let end: Float32Array;
       try {
         end = await round(k, local[k], run.round, cfg.batch);
       } catch (err) {
-        if (!(err instanceof RestartedError) || finished) {
+        if (!(err instanceof RestartedError) || S.finished) {
           lose(k, err);
           return;
         }
@@ -289,46 +234,34 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
           lose(k, again);
           return;
         }
-        local[k].set(server);
         counts.rejoined++;
-        const line = `board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`;
-        sink.state(k, micros(), 'back', line);
-        run.say(line);
+        S.back(k, `board ${k + 1} (${workers[k].name}) restarted: it has its shard again and starts from the current parameters`);
         continue;
       }
-      if (finished) return;
-      counts.pushes++;
-      const elastic = applyPush(alg, { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, local[k], end);
-      version++;
-      counts.updates++;
+      if (S.finished) return;
+      const elastic = applyPush(alg, push, local[k], end);
       counts.fetches++;
-      updates[k]++;
-      sink.update(k, micros(), read, version, -1, NaN, elastic);
-      progress(shards[k].length * run.round);
+      S.applied(k, read, elastic);
+      S.progress(shards[k].length * run.round);
     }
   };
   const loops: Promise<void>[] = [];
 
-  let joinedLate = 0;
   const taking = new Array<boolean>(p).fill(false);
   const seat = async (w: RoundWorker): Promise<number | null> => {
     const k = alive.findIndex((a, i) => !a && !taking[i]);
-    if (finished || k < 0) return null;
+    if (S.finished || k < 0) return null;
     taking[k] = true;
     try {
       await w.upload(shardData[k], `shard ${k + 1} (${w.name})`);
     } finally {
       taking[k] = false;
     }
-    if (finished || alive[k]) return null;
+    if (S.finished || alive[k]) return null;
     workers[k].close();
     workers[k] = w;
-    local[k].set(server);
-    alive[k] = true;
-    joinedLate++;
-    const line = `${w.name} takes the place of board ${k + 1}: its shard, from the current parameters`;
-    sink.state(k, micros(), 'back', line);
-    run.say(line);
+    S.joinedLate++;
+    S.back(k, `${w.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
     if (alg !== 'sync') loops.push(serve(k));
     return k;
   };
@@ -342,24 +275,23 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
       const n = shards.map((s) => s.length);
       const total = new Float64Array(f + 1);
       const g = new Float64Array(f + 1);
-      while (!finished) {
-        const read = version;
+      while (!S.finished) {
+        const read = S.version;
         const ends = await Promise.all(workers.map((_, k) => (alive[k] ? round(k, server, 1, 0).catch((err) => (lose(k, err), null)) : Promise.resolve(null))));
-        if (finished) break;
+        if (S.finished) break;
         for (let k = 0; k < p; k++) if (ends[k] !== null) local[k].set(ends[k] as Float32Array);
         const live = n.map((m, k) => (ends[k] === null ? 0 : m));
         if (live.every((m) => m === 0)) break;
-        applySyncRound({ server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np }, ends, live, sums, total, g);
-        version++;
+        applySyncRound(push, ends, live, sums, total, g);
+        // One version for the round: every board's share of it is an update record of that version.
+        let first = true;
         for (let k = 0; k < p; k++) {
           if (ends[k] === null) continue;
-          counts.pushes++;
-          counts.updates++;
-          updates[k]++;
-          sink.update(k, micros(), read, version, -1, NaN, NaN);
+          S.applied(k, read, NaN, !first);
+          first = false;
         }
         counts.fetches += live.filter((m) => m > 0).length;
-        progress(live.reduce((a, b) => a + b, 0));
+        S.progress(live.reduce((a, b) => a + b, 0));
       }
     } else {
       for (let k = 0; k < p; k++) loops.push(serve(k));
@@ -369,11 +301,5 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     process.off('SIGINT', onSigint);
     for (const w of workers) w.close();
   }
-  if (!finished) finish('stopped', 'the boards stopped before the epochs were done');
-  const diverged = (reason as DoneRecord['reason']) === 'diverged';
-  const params = diverged ? recorder.lastGood : server;
-  const loss = diverged ? recorder.lastGoodLoss : meanLoss(setup, server, setup.trainIdx, nTrain);
-  const all = { ...counts, ...(joinedLate > 0 ? { joined_late: joinedLate } : {}), time_us: micros() };
-  sink.done(reason, epoch, params, f, loss, message, all);
-  return { reason, counts: all };
+  return S.end();
 }

@@ -6,15 +6,19 @@
 // except the order, which the run file records. A round a board never finished (it was reset or
 // unplugged) has no done record and is passed over; a board that came back starts from the
 // server's parameters at the moment the run file says it did.
+// A run of boards in their worker role (stream.ts) is replayed the same way, by sample-visits: each
+// board's run is trained again by the desktop Trainer with the same push period; the server's
+// answers are taken at the sample-visits the board's acks name; every push it makes must equal the
+// board's, bit for bit, and the pushes the server applied are applied again in the server's order.
 import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { PARALLEL_DEFAULTS, type ParallelConfig } from '../../shared/parallel/options.ts';
 import { serverRule } from '../../shared/parallel/server-optimizer.ts';
 import { prepare } from '../../shared/parallel/setup.ts';
-import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type PushRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import type { CsvDataset } from '../csv.ts';
-import { applyPush, applySyncRound, paramsOfDone, type PushServer } from './boards.ts';
+import { applyPush, applySyncRound, downpourPush, elasticPush, paramsOfDone, type PushServer } from './boards.ts';
 
 interface Round {
   start: StartRecord;
@@ -56,6 +60,7 @@ const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a, forma
 
 export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
   const start = server[0] as StartRecord;
+  if (Array.isArray((start.parallel as { push?: unknown } | undefined)?.push)) return replayStreamRun(server, boards, data);
   const cfg = start.config;
   const par = { ...PARALLEL_DEFAULTS, ...(start.parallel as Partial<ParallelConfig>) } as ParallelConfig;
   const ds = datasetFromPacked(data.packed, data.features);
@@ -113,4 +118,122 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
     }
   }
   return { server: s.server, rounds: trained, mismatches };
+}
+
+interface Answer {
+  values: Float64Array;
+  theta: Float32Array | null;
+}
+
+/** A worker-role run (stream.ts) replayed: see the header. `rounds` counts the pushes met again. */
+function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
+  const start = server[0] as StartRecord;
+  const cfg = start.config;
+  const par = { ...PARALLEL_DEFAULTS, ...(start.parallel as Partial<ParallelConfig>) } as ParallelConfig;
+  const pushEvery = (start.parallel as unknown as { push: number[] }).push;
+  const ds = datasetFromPacked(data.packed, data.features);
+  const setup = prepare(ds, cfg, par);
+  const f = setup.f;
+  const shards = setup.shards.map((rows) => datasetFromPacked(packedRows(ds, rows), f));
+  const downpour = par.algorithm === 'downpour';
+  const s: PushServer = {
+    server: setup.theta0.slice(),
+    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, downpour),
+    lr: cfg.lr,
+    localLr: downpour ? par.localLr : cfg.lr,
+    elastic: par.elastic,
+    np: setup.np,
+  };
+  const mismatches: string[] = [];
+  let met = 0;
+  const p = boards.length;
+  const next = new Array<number>(p).fill(0);
+  const trainers: (Trainer | null)[] = new Array<Trainer | null>(p).fill(null);
+  const made: (PushRecord | null)[] = new Array<PushRecord | null>(p).fill(null);
+  const answers: Answer[][] = boards.map(() => []);
+  const base = boards.map(() => setup.theta0.slice());
+  /** Where a board starts when it (re)starts: the server's parameters then. */
+  const from = boards.map(() => setup.theta0.slice());
+
+  /** Board k's desktop run, from `r` (its start record), pushing as the board's does. */
+  const begin = (k: number, r: StartRecord) => {
+    const sent = paramsOfDone({ w: r.config.initW, b: r.config.initB }, f);
+    if (!same(sent, from[k])) mismatches.push(`board ${k + 1}: started from ${Array.from(sent)} where the replay has ${Array.from(from[k])}`);
+    const t = new Trainer(shards[k], r.config, textRecords((line) => {
+      const x = parseRecord(line);
+      if (x && x.type === 'push') made[k] = x;
+    }));
+    t.pushEvery = t.pushAt = pushEvery[k];
+    trainers[k] = t;
+    base[k].set(sent);
+    answers[k] = [];
+  };
+
+  /** Acks already taken: their answer was taken with the landing push just before them. */
+  const taken = new Array<number>(p).fill(0);
+
+  /**
+   * Board k's records up to its next push, met again on the desktop: that push, and for a landing
+   * push (one made while an answer was on its way: the θ the answer replaces) the answer's θ.
+   */
+  const push = (k: number): { r: PushRecord; landing: boolean; theta: Float32Array | null } => {
+    const recs = boards[k];
+    while (next[k] < recs.length) {
+      const r = recs[next[k]++];
+      if (r.type === 'hello') trainers[k] = null;
+      else if (r.type === 'start') begin(k, r);
+      else if (r.type === 'ack' && r.op === 'params') {
+        if (taken[k] > 0) taken[k]--;
+        else mismatches.push(`board ${k + 1}: an answer taken at ${r.at} without the push that goes with it`);
+      } else if (r.type === 'push') {
+        const t = trainers[k];
+        if (!t) throw new Error(`board ${k + 1} pushed outside a run`);
+        made[k] = null;
+        t.work(r.at - t.visits);
+        let a: Answer | null = null;
+        if (answers[k].length > 0) {
+          // The board was waiting: this push is the one it made as it took the answer.
+          a = answers[k].shift() as Answer;
+          t.setParams(a.values, !downpour);
+          taken[k]++;
+        }
+        const mine = made[k] as PushRecord | null;
+        met++;
+        if (!mine || mine.at !== r.at || mine.trained !== r.trained || !same([...mine.w, mine.b], [...r.w, r.b])) {
+          mismatches.push(`board ${k + 1} push at ${r.at}: the board had ${JSON.stringify([...r.w, r.b])}, the desktop engine ${mine ? JSON.stringify([...mine.w, mine.b]) : 'no push there'}`);
+        }
+        return { r, landing: a !== null, theta: a ? a.theta : null };
+      }
+    }
+    throw new Error(`board ${k + 1} has no push left for the server's update`);
+  };
+
+  // The server's order. Downpour applies every push (the landing ones too) and answers the others;
+  // EASGD applies and answers the pushes that are not landing ones.
+  for (const r of server) {
+    if (r.type === 'worker_state' && r.state === 'back') {
+      from[r.worker].set(s.server);
+      answers[r.worker] = [];
+      taken[r.worker] = 0;
+    } else if (r.type === 'update') {
+      const k = r.worker;
+      let x = push(k);
+      while (!downpour && x.landing) x = push(k);
+      const end = paramsOfDone(x.r, f);
+      if (downpour) {
+        downpourPush(s, base[k], end);
+        base[k].set(end);
+        if (x.theta) base[k].set(x.theta);
+        else {
+          const theta = s.server.slice();
+          answers[k].push({ values: Float64Array.from(theta), theta });
+        }
+      } else {
+        const d = new Float64Array(f + 1);
+        elasticPush(s, end, d, new Float32Array(f + 1));
+        answers[k].push({ values: d, theta: null });
+      }
+    }
+  }
+  return { server: s.server, rounds: met, mismatches };
 }

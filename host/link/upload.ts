@@ -11,7 +11,8 @@ export interface UploadProgress {
 }
 
 /** Error codes the firmware gives a chunk that was damaged on the way: sending it again can help. */
-const RESEND_CODES = new Set(['crc', 'base64', 'bad_request']);
+// What a garbled line gets: the same line again may well get through.
+const RESEND_CODES = new Set(['crc', 'base64', 'bad_request', 'bad_seq', 'bad_args', 'bad_command']);
 
 /**
  * Uploads a packed dataset (rows [x1..xF, y], float32) in acknowledged chunks. Each chunk's

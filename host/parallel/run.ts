@@ -10,6 +10,7 @@ import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { generateDataset } from '../../shared/parallel/generate.ts';
 import { parseDecimal, quoteCell, readDataset, type CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
+import type { BoardSession } from '../board-session.ts';
 import type { BoardRun } from '../distributed/boards.ts';
 
 export interface ParallelRun {
@@ -20,8 +21,11 @@ export interface ParallelRun {
   threads?: number;
   /** Threads: the paper's atomic add (a compare-and-swap loop) instead of plain stores. */
   cas?: boolean;
-  /** Real boards as the workers (one per session), each training `round` epochs between exchanges. */
-  boards?: Omit<BoardRun, 'data' | 'config' | 'parallel'>;
+  /**
+   * Real boards as the workers: each training `round` epochs between exchanges (boards.ts), or, with
+   * `stream`, these boards here in the firmware's worker role, pushing while they train (stream.ts).
+   */
+  boards?: Omit<BoardRun, 'data' | 'config' | 'parallel'> & { stream?: BoardSession[] };
 }
 
 export interface ParallelResult {
@@ -37,6 +41,11 @@ export async function runParallel(run: ParallelRun, out: (line: string) => void)
   const ds = datasetFromPacked(run.data.packed, run.data.features);
   const sink = textParallelRecords(out);
   const t0 = process.hrtime.bigint();
+  if (run.boards?.stream !== undefined) {
+    const { runOnBoardsStreaming } = await import('../distributed/stream.ts');
+    await runOnBoardsStreaming({ sessions: run.boards.stream, data: run.data, config: run.config, parallel: run.parallel, out: run.boards.out, say: run.boards.say }, sink);
+    return { work: 0, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
   if (run.boards !== undefined) {
     const { runOnBoardsAsWorkers } = await import('../distributed/boards.ts');
     await runOnBoardsAsWorkers({ ...run.boards, data: run.data, config: run.config, parallel: run.parallel }, sink);

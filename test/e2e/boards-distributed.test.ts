@@ -1,4 +1,4 @@
-// Boards as workers (issue 11, first form): four virtual Picos through serialport train one model
+// Boards as workers in rounds (issue 11's first form, --round): four virtual Picos through serialport train one model
 // with this computer as the parameter server. Every supported algorithm converges on noiseless data;
 // the run file holds the server's records (updates with their staleness, the global curve, each
 // board's own) and each board's records sit beside it; an unplugged board leaves the others going.
@@ -51,8 +51,8 @@ afterAll(async () => {
 
 describe('boards as workers', () => {
   const SETTINGS: Record<string, string[]> = {
-    downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '300'],
-    easgd: ['--lr', '0.02', '--batch', '1', '--epochs', '100'],
+    downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '300', '--round', '1'],
+    easgd: ['--lr', '0.02', '--batch', '1', '--epochs', '100', '--round', '1'],
     sync: ['--lr', '0.05', '--epochs', '600'],
   };
   for (const [algorithm, options] of Object.entries(SETTINGS)) {
@@ -92,7 +92,7 @@ describe('boards as workers', () => {
 
   it('goes on with the others when a board is unplugged, and says so', async () => {
     const out = join(mkdtempSync(join(dir, 'unplug-')), 'run.ndjson');
-    const run = host(['distributed', '--algorithm', 'easgd', ...ports(), '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '300', '--format', 'ndjson', '--out', out], { env, timeoutMs: 120000 });
+    const run = host(['distributed', '--algorithm', 'easgd', '--round', '1', ...ports(), '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '300', '--format', 'ndjson', '--out', out], { env, timeoutMs: 120000 });
     // Pull one board's cable once the rounds are going.
     let heard = 0;
     const off = picos[3].onOutput((b) => (heard += b.length));
@@ -118,7 +118,7 @@ describe('boards as workers', () => {
     try {
       expect((await host(['flash', '--port', slow.path], { env, timeoutMs: 180000 })).code).toBe(0);
       const out = join(mkdtempSync(join(dir, 'slow-')), 'run.ndjson');
-      const r = await host(['distributed', '--algorithm', 'easgd', ...ports(), '--port', slow.path, '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '60', '--format', 'ndjson', '--out', out], { env, timeoutMs: 180000 });
+      const r = await host(['distributed', '--algorithm', 'easgd', '--round', '1', ...ports(), '--port', slow.path, '--data', DATA, '--lr', '0.02', '--batch', '1', '--epochs', '60', '--format', 'ndjson', '--out', out], { env, timeoutMs: 180000 });
       expect(r.code, r.stderr).toBe(0);
       const recs = records(out);
       const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
@@ -136,7 +136,7 @@ describe('boards as workers', () => {
 
   it('gives a board that restarts mid-run its shard again and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
     const out = join(mkdtempSync(join(dir, 'reset-')), 'run.ndjson');
-    const run = spawnHost(['distributed', '--algorithm', 'downpour', ...ports(), '--data', DATA, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out]);
+    const run = spawnHost(['distributed', '--algorithm', 'downpour', '--round', '1', ...ports(), '--data', DATA, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out]);
     let heard = 0;
     const off = picos[2].onOutput((b) => (heard += b.length));
     for (let i = 0; i < 200 && heard < 20000; i++) await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,272 @@
+// Boards as workers in the firmware's worker role: each board trains its shard without a pause
+// (plain SGD at the local rate, in its time slices) and prints a push record every `push` training
+// samples (Trainer.pushEvery): its parameters, where in its run it took them (the sample-visit
+// `at`) and the training samples so far. The server applies each push as it arrives and answers
+// with a `params` command, which the board takes between two slices while it keeps training, and
+// acknowledges with the sample-visit it took it at. Fetch and push are asynchronous to the board's
+// compute, as in the papers; no board ever waits for another.
+//   downpour  push: the replica's θ_k; its accrued gradient A = (base − θ_k)/α, base its θ at its
+//             last push or at the last answer it took; server: θ ← rule(θ, A); answer: θ ← θ_server.
+//             The board pushes once more as it takes the answer (the θ it replaces), so that what it
+//             learnt while the answer was on its way reaches the server too, as Downpour's accrued
+//             gradient survives a fetch.
+//   easgd     push: its x; server: d = α(x − x̃), x̃ ← x̃ + d; answer: x ← x − d where the board is by then
+// A board has one push unanswered at most: a push falls due while it waits is left for the next
+// due point (Trainer.waiting), so a board never runs ahead of its link.
+// A push's update record reads the version of the last answer the board took. The board's records
+// (pushes, the acks of the answers, its own epochs) go to its file beside the server's: replay.ts
+// trains every board again on the desktop from those positions and must meet every push bit for bit.
+import type { TrainConfig } from '../../shared/config.ts';
+import type { ParallelConfig } from '../../shared/parallel/options.ts';
+import type { ParallelSink } from '../../shared/parallel/records.ts';
+import type { AckRecord, DoneRecord, ProtocolRecord, PushRecord } from '../../shared/protocol.ts';
+import { base64Encode } from '../../shared/wire.ts';
+import type { BoardSession } from '../board-session.ts';
+import type { CsvDataset } from '../csv.ts';
+import { UserError } from '../errors.ts';
+import { isRunRecord, RunFile } from '../monitor/run-file.ts';
+import { uploadToBoard } from '../upload.ts';
+import { boardFile, downpourPush, elasticPush, paramsOfDone, type PushServer } from './boards.ts';
+import { BoardServer, boardShards } from './server-run.ts';
+
+export const STREAM_ALGORITHMS = ['downpour', 'easgd'] as const;
+
+/** Local epochs a worker board is given: more than any run lasts, the server stops it. */
+export const WORKER_EPOCHS = 1_000_000;
+
+export interface StreamRun {
+  sessions: BoardSession[];
+  data: CsvDataset;
+  config: TrainConfig;
+  parallel: ParallelConfig;
+  /** The server's run file: each board's records go beside it (boardFile). */
+  out: string;
+  say(text: string): void;
+}
+
+/** Training samples between two pushes: the algorithm's period in steps (n_push, τ) times a step's batch (a full batch: the shard). */
+export function pushSamples(par: ParallelConfig, cfg: TrainConfig, shardRows: number): number {
+  const steps = par.algorithm === 'downpour' ? par.pushEvery : par.period;
+  return steps * (cfg.batch > 0 ? Math.min(cfg.batch, shardRows) : shardRows);
+}
+
+/** What a worker board trains: plain SGD at the local rate from `start` (θ: w…, b), until the server stops it. */
+export function workerConfig(cfg: TrainConfig, localLr: number, start: Float32Array, f: number): TrainConfig {
+  return { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs: WORKER_EPOCHS, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
+}
+
+/** An answer as the params command carries it: base64 of float64 values, little-endian. */
+export function paramsBits(values: Float64Array): string {
+  return base64Encode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+interface Answer {
+  values: Float64Array;
+  /** Downpour: the θ it sets (the board's base from its landing on). */
+  theta: Float32Array | null;
+  version: number;
+}
+
+interface Worker {
+  session: BoardSession;
+  file: RunFile;
+  push: number;
+  /** Downpour: θ at the board's last push or at the last answer it took. */
+  base: Float32Array;
+  /** The version of the last answer it took (or of the parameters it started from). */
+  read: number;
+  /** Training samples of its run at its last push. */
+  trained: number;
+  /** Answers sent and not yet acknowledged, in order. */
+  pending: Answer[];
+  lastAck: number;
+  restarting: boolean;
+  /** Its run's done record arrived. */
+  ended: boolean;
+  onEnded: (() => void) | null;
+  off: (() => void)[];
+}
+
+export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
+  const { config: cfg, parallel: par, sessions } = run;
+  const alg = par.algorithm;
+  if ((STREAM_ALGORITHMS as readonly string[]).indexOf(alg) < 0) throw new UserError(`--algorithm ${alg}: the boards' worker role runs ${STREAM_ALGORITHMS.join(' and ')}; give --round N for rounds`);
+  const { setup, shards } = boardShards(run.data, cfg, par);
+  const { f, np } = setup;
+  const names = sessions.map((s) => s.path);
+  for (let k = 0; k < sessions.length; k++) await uploadToBoard(sessions[k], shards[k], `shard ${k + 1} (${names[k]})`);
+
+  const pushes = shards.map((s) => pushSamples(par, cfg, s.rows));
+  const S = new BoardServer(setup, cfg, par, sink, names, { push: pushes }, run.say);
+  const ps: PushServer = { server: S.server, rule: S.rule, lr: cfg.lr, localLr: S.localLr, elastic: par.elastic, np };
+  let wake = () => {};
+  const over = new Promise<void>((resolve) => (wake = resolve));
+  const check = () => {
+    if (S.finished) wake();
+  };
+  const lose = (k: number, err: unknown) => {
+    S.lose(k, names[k], err);
+    check();
+  };
+
+  const workers: Worker[] = sessions.map((session, k) => ({
+    session,
+    file: new RunFile(boardFile(run.out, k)),
+    push: pushes[k],
+    base: setup.theta0.slice(),
+    read: 0,
+    trained: 0,
+    pending: [],
+    lastAck: -1,
+    restarting: false,
+    ended: false,
+    onEnded: null,
+    off: [],
+  }));
+
+  /** Board k starts its worker run from the current parameters. */
+  const begin = async (k: number): Promise<void> => {
+    const w = workers[k];
+    w.base.set(S.server);
+    S.local[k].set(S.server);
+    w.read = S.version;
+    w.trained = 0;
+    w.pending = [];
+    w.ended = false;
+    const { link } = w.session;
+    await link.sendCommand({ op: 'config', config: workerConfig(cfg, S.localLr, S.server, f) as unknown as Record<string, unknown> });
+    await link.sendCommand({ op: 'start', push: w.push });
+  };
+
+  const answer = (k: number, a: Answer) => {
+    const w = workers[k];
+    w.pending.push(a);
+    w.session.link.sendCommand({ op: 'params', bits: paramsBits(a.values), sub: alg === 'easgd' }).catch((err: unknown) => {
+      // An answer to a board that restarted meanwhile is void; one the run no longer needs too.
+      if (!S.finished && !w.restarting && S.alive[k]) lose(k, err);
+    });
+  };
+
+  const pushed = (k: number, r: PushRecord) => {
+    const w = workers[k];
+    if (S.finished || !S.alive[k] || w.restarting) return;
+    // A push while an answer is on its way is the board's θ just before it takes the answer (Trainer.setParams).
+    const landing = w.pending.length > 0;
+    const end = paramsOfDone(r, f);
+    const n = r.trained - w.trained;
+    w.trained = r.trained;
+    S.local[k].set(end);
+    S.samples[k] += n;
+    if (alg === 'downpour') {
+      // Every push, the landing one too, is progress the server takes: nothing the board learnt is lost.
+      downpourPush(ps, w.base, end);
+      w.base.set(end);
+      S.applied(k, w.read, NaN);
+      const theta = S.server.slice();
+      S.progress(n);
+      if (!landing && !S.finished) answer(k, { values: Float64Array.from(theta), theta, version: S.version });
+    } else if (landing) {
+      // EASGD: the elastic move for its last push is the answer it is taking.
+      S.progress(n);
+    } else {
+      const d = new Float64Array(f + 1);
+      const norm = elasticPush(ps, end, d, new Float32Array(f + 1));
+      S.applied(k, w.read, norm);
+      S.progress(n);
+      if (!S.finished) answer(k, { values: d, theta: null, version: S.version });
+    }
+    check();
+  };
+
+  const landed = (k: number, r: AckRecord) => {
+    const w = workers[k];
+    // A resent command's answer comes twice: it was taken once.
+    if (r.seq === w.lastAck) return;
+    w.lastAck = r.seq;
+    const a = w.pending.shift();
+    if (!a) return;
+    S.counts.fetches++;
+    w.read = a.version;
+    if (a.theta) w.base.set(a.theta);
+  };
+
+  const restarted = (k: number) => {
+    const w = workers[k];
+    if (S.finished || !S.alive[k] || w.restarting) return;
+    w.restarting = true;
+    w.pending = [];
+    void (async () => {
+      try {
+        await uploadToBoard(w.session, shards[k], `shard ${k + 1} (${names[k]}), again`);
+        if (S.finished) return;
+        S.counts.rejoined++;
+        S.back(k, `board ${k + 1} (${names[k]}) restarted: it has its shard again and starts from the current parameters`);
+        w.restarting = false;
+        await begin(k);
+      } catch (err) {
+        w.restarting = false;
+        lose(k, err);
+      }
+    })();
+  };
+
+  for (let k = 0; k < workers.length; k++) {
+    const w = workers[k];
+    const { link } = w.session;
+    w.off.push(
+      link.onRecord((r: ProtocolRecord) => {
+        if (r.type === 'ack') {
+          if (r.op === 'params') {
+            w.file.append(r);
+            landed(k, r);
+          }
+          return;
+        }
+        if (!isRunRecord(r)) return;
+        w.file.append(r);
+        if (r.type === 'push') pushed(k, r);
+        else if (r.type === 'hello') restarted(k);
+        else if (r.type === 'done') {
+          w.ended = true;
+          w.onEnded?.();
+          if (!S.finished && !w.restarting) lose(k, new Error(`its run ended (${r.reason}${r.message ? `: ${r.message}` : ''})`));
+        }
+      }),
+      link.onClosed(() => {
+        w.ended = true;
+        w.onEnded?.();
+        if (!S.finished) lose(k, new Error(`lost the board on ${names[k]} during the run (unplugged or reset?)`));
+      }),
+    );
+  }
+
+  const onSigint = () => {
+    S.finish('stopped', 'stopped by Ctrl-C');
+    check();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await Promise.all(workers.map((_, k) => begin(k).catch((err: unknown) => lose(k, err))));
+    check();
+    await over;
+    // Every board still training is stopped, and its done record waited for: its file is complete.
+    await Promise.all(
+      workers.map(async (w, k) => {
+        if (!S.alive[k] || w.ended) return;
+        const ended = new Promise<void>((resolve) => {
+          w.onEnded = resolve;
+          setTimeout(resolve, 10_000).unref();
+        });
+        await w.session.link.sendCommand({ op: 'stop' }).catch(() => undefined);
+        await ended;
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    for (const w of workers) {
+      for (const off of w.off) off();
+      w.file.close();
+    }
+  }
+  return S.end();
+}

@@ -1,0 +1,186 @@
+// Boards in the firmware's worker role (issue 11): four virtual Picos at the real board's pace train
+// their shards without a pause, push every few samples and take the server's answers between two
+// slices. The server's parameters converge; every update records its staleness; and the run,
+// replayed on the desktop from the boards' records (each board trained again by the Trainer with
+// the answers taken where the board took them, the pushes applied in the server's order), meets
+// every push bit for bit and ends at the server's parameters. The faults: a board unplugged, a
+// board reset, a board far slower than the rest, Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type PushRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { parseCsvText } from '../../host/csv.ts';
+import { replayBoardRun } from '../../host/distributed/replay.ts';
+import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
+import { DEFAULT_WEIGHTS } from '../../host/sim/cost-model.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { host, ROOT } from './cli.ts';
+
+const TWO = join(ROOT, 'test/fixtures/data/two-features.csv');
+const SEED = join(ROOT, 'test/fixtures/data/seed.csv');
+const picos: VirtualPico[] = [];
+const dir = tempDir('pico-workers-');
+const env = { PICO_TRAINER_HUBS: join(dir, 'hubs') };
+
+function records(file: string): ProtocolRecord[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => parseRecord(l))
+    .filter((r): r is ProtocolRecord => r !== null);
+}
+
+const ports = (n = picos.length) => picos.slice(0, n).flatMap((p) => ['--port', p.path]);
+const boardFiles = (out: string) =>
+  readdirSync(join(out, '..'))
+    .filter((f) => /-board\d\.ndjson$/.test(f))
+    .sort()
+    .map((f) => join(out, '..', f));
+
+/** The run replayed on the desktop: every push met bit for bit, and the server's end. */
+function expectReplay(out: string, data: string): void {
+  const recs = records(out);
+  const done = recs[recs.length - 1] as DoneRecord;
+  const replay = replayBoardRun(recs, boardFiles(out).map(records), parseCsvText(readFileSync(data, 'utf8'), data));
+  expect(replay.mismatches).toEqual([]);
+  expect(replay.rounds).toBeGreaterThanOrEqual(recs.filter((x) => x.type === 'update').length);
+  expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
+}
+
+function spawnHost(args: string[]): { child: ChildProcess; err: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'host/bin.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d) => (err += d));
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, err: () => err, exited };
+}
+
+async function until(ok: () => boolean, ms = 20000): Promise<void> {
+  for (let t = 0; t < ms && !ok(); t += 50) await new Promise((r) => setTimeout(r, 50));
+}
+
+beforeAll(async () => {
+  for (let i = 0; i < 4; i++) picos.push(await startVirtualPico({ pace: 'board' }));
+  for (const p of picos) {
+    const flash = await host(['flash', '--port', p.path], { env, timeoutMs: 120000 });
+    expect(flash.code, flash.stderr).toBe(0);
+  }
+}, 300000);
+
+afterAll(async () => {
+  await Promise.all(picos.map((p) => p.close()));
+});
+
+describe('boards in their worker role', () => {
+  const SETTINGS: Record<string, string[]> = {
+    downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '800'],
+    easgd: ['--lr', '0.02', '--batch', '1', '--epochs', '400'],
+  };
+  for (const [algorithm, options] of Object.entries(SETTINGS)) {
+    it(`${algorithm}: four boards pushing while they train reach the true parameters within 1e-4; the replay meets every push`, async () => {
+      const out = join(mkdtempSync(join(dir, `${algorithm}-`)), 'run.ndjson');
+      const r = await host(['distributed', '--algorithm', algorithm, ...ports(), '--data', TWO, ...options, '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
+      expect(r.code, r.stderr).toBe(0);
+      const recs = records(out);
+      expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, push: [1, 1, 1, 1], ports: picos.map((p) => p.path) } });
+      const done = recs[recs.length - 1] as DoneRecord;
+      expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
+      expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
+      expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
+      expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
+      // Staleness per update: boards push while the others' updates land.
+      const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
+      expect(updates.length).toBe(done.counts?.updates);
+      for (const u of updates) expect(u.staleness).toBe(u.version - 1 - u.read);
+      expect(Math.max(...updates.map((u) => u.staleness))).toBeGreaterThan(0);
+      // One run per board: a start, pushes and the acks of the answers it took, and its done record.
+      for (const f of boardFiles(out)) {
+        const b = records(f);
+        expect(b.filter((x) => x.type === 'start')).toHaveLength(1);
+        expect((b[0] as StartRecord).config).toMatchObject({ optimizer: 'sgd', batch: 1 });
+        expect(b.filter((x) => x.type === 'push').length).toBeGreaterThan(5);
+        expect(b.filter((x) => x.type === 'ack').length).toBeGreaterThan(5);
+        expect(b[b.length - 1]).toMatchObject({ type: 'done', reason: 'stopped' });
+        // Pushes come where they are due: every `push` training samples, or later when the board waited for an answer.
+        const at = b.filter((x): x is PushRecord => x.type === 'push').map((x) => x.at);
+        expect(at).toEqual([...at].sort((x, y) => x - y));
+      }
+      expectReplay(out, TWO);
+    }, 180000);
+  }
+
+  it('converges on the seed data too (three boards, one sample each), mini-batches of the shard and EASGD', async () => {
+    const out = join(mkdtempSync(join(dir, 'seed-')), 'run.ndjson');
+    const r = await host(['distributed', '--algorithm', 'easgd', ...ports(3), '--data', SEED, '--lr', '0.02', '--epochs', '600', '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
+    expect(r.code, r.stderr).toBe(0);
+    const done = records(out).pop() as DoneRecord;
+    expect(done.reason).toBe('epochs');
+    expect(done.loss).toBeLessThan(1e-6);
+    expectReplay(out, SEED);
+  }, 180000);
+
+  it('goes on when a board is unplugged, gives a reset board its shard and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
+    const out = join(mkdtempSync(join(dir, 'faults-')), 'run.ndjson');
+    const run = spawnHost(['distributed', '--algorithm', 'downpour', ...ports(), '--data', TWO, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out]);
+    const pushesOf = (k: number) => {
+      const f = boardFiles(out)[k];
+      return f ? records(f).filter((x) => x.type === 'push').length : 0;
+    };
+    await until(() => pushesOf(2) > 20 && pushesOf(3) > 20);
+    await picos[3].unplug();
+    await until(() => /board 4 .* is gone/.test(run.err()));
+    expect(run.err()).toMatch(/board 4 \(\/dev\/pts\/\d+\) is gone: .*the server goes on with the others/);
+    await picos[2].reset();
+    await until(() => /board 3 .* restarted/.test(run.err()));
+    expect(run.err()).toMatch(/board 3 \(\/dev\/pts\/\d+\) restarted: it has its shard again and starts from the current parameters/);
+    // It trains again: its file gains a second run that pushes.
+    const afterReboot = () => {
+      const b = records(boardFiles(out)[2]);
+      return b.slice(b.findIndex((x) => x.type === 'hello') + 1).filter((x) => x.type === 'push').length;
+    };
+    await until(() => afterReboot() > 5);
+    expect(afterReboot()).toBeGreaterThan(5);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    const recs = records(out);
+    expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 1, rejoined: 1 } });
+    expect(recs.filter((x) => x.type === 'worker_state')).toEqual([
+      expect.objectContaining({ worker: 3, state: 'gone' }),
+      expect.objectContaining({ worker: 2, state: 'back' }),
+    ]);
+    // The boards still there end their files with their done record.
+    const files = boardFiles(out);
+    for (const k of [0, 1, 2]) {
+      const b = records(files[k]);
+      expect(b[b.length - 1].type).toBe('done');
+    }
+    // The replay covers the unplugged board's pushes and the reset board's two runs.
+    expectReplay(out, TWO);
+    const path = await picos[3].replug();
+    expect((await host(['flash', '--port', path], { env, timeoutMs: 120000 })).code).toBe(0);
+  }, 240000);
+
+  it("applies a far slower board's stale pushes, recording their staleness, and never waits for it", async () => {
+    // A board eight times slower than the real one, among three at its pace.
+    const weights = Object.fromEntries(Object.entries(DEFAULT_WEIGHTS).map(([k, v]) => [k, v * 8])) as typeof DEFAULT_WEIGHTS;
+    const slow = await startVirtualPico({ pace: 'board', weights });
+    try {
+      expect((await host(['flash', '--port', slow.path], { env, timeoutMs: 240000 })).code).toBe(0);
+      const out = join(mkdtempSync(join(dir, 'slow-')), 'run.ndjson');
+      const r = await host(['distributed', '--algorithm', 'easgd', ...ports(3), '--port', slow.path, '--data', TWO, '--lr', '0.02', '--batch', '1', '--epochs', '150', '--format', 'ndjson', '--out', out], { env, timeoutMs: 180000 });
+      expect(r.code, r.stderr).toBe(0);
+      const recs = records(out);
+      const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
+      const fromSlow = updates.filter((u) => u.worker === 3);
+      const fromFast = updates.filter((u) => u.worker < 3);
+      expect(fromSlow.length).toBeGreaterThan(0);
+      expect(fromFast.length).toBeGreaterThan(3 * fromSlow.length);
+      expect(Math.max(...fromSlow.map((u) => u.staleness))).toBeGreaterThan(Math.max(...fromFast.map((u) => u.staleness)));
+      expect((recs[recs.length - 1] as DoneRecord).reason).toBe('epochs');
+      expectReplay(out, TWO);
+    } finally {
+      await slow.close();
+    }
+  }, 300000);
+});
