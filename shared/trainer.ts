@@ -205,16 +205,17 @@ export class Trainer {
         this.begin();
         this.visits++;
       } else if (this.phase === 'train') {
-        // A worker's training stops where its push is due, and pushes there (pushAt is Infinity otherwise).
+        // A worker's training stops where its push is due (pushAt is Infinity otherwise).
         this.visits += this.trainWork(Math.min(end - this.visits, this.pushAt - this.trained));
-        if (this.trained === this.pushAt && !this.finished) {
-          this.pushAt += this.pushEvery;
-          // One push unanswered at a time: a push due before the last one's answer waits for the next due point.
-          if (!this.waiting) (this.sink.push as NonNullable<RecordSink['push']>)(this.visits, this.trained, this.st.params, this.f + 1);
-          this.waiting = true;
-        }
       } else {
         this.visits += this.evalWork(end - this.visits);
+      }
+      // The push, there (after a fused full-batch step, at the epoch's end: see startEpoch).
+      if (this.trained >= this.pushAt && !this.finished) {
+        this.pushAt = this.trained + this.pushEvery;
+        // One push unanswered at a time: a push due before the last one's answer waits for the next due point.
+        if (!this.waiting) (this.sink.push as NonNullable<RecordSink['push']>)(this.visits, this.trained, this.st.params, this.f + 1);
+        this.waiting = true;
       }
     }
   }
@@ -234,6 +235,7 @@ export class Trainer {
     if (this.fused) {
       // The loss pass just summed this step's gradient over every training sample.
       this.kernels.step(this.nTrain, this.lr);
+      this.trained += this.nTrain;
       if (this.thetaFinite()) this.startEvaluation();
       return;
     }

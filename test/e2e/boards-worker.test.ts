@@ -83,7 +83,9 @@ describe('boards in their worker role', () => {
       const r = await host(['distributed', '--algorithm', algorithm, ...ports(), '--data', TWO, ...options, '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
       expect(r.code, r.stderr).toBe(0);
       const recs = records(out);
-      expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, push: [1, 1, 1, 1], ports: picos.map((p) => p.path) } });
+      // A push every step of Downpour (--push-every 1), every τ = 4 steps of EASGD: in samples, with batches of 1.
+      const push = algorithm === 'downpour' ? 1 : 4;
+      expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, push: [push, push, push, push], ports: picos.map((p) => p.path) } });
       const done = recs[recs.length - 1] as DoneRecord;
       expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
       expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
@@ -110,15 +112,18 @@ describe('boards in their worker role', () => {
     }, 180000);
   }
 
-  it('converges on the seed data too (three boards, one sample each), mini-batches of the shard and EASGD', async () => {
-    const out = join(mkdtempSync(join(dir, 'seed-')), 'run.ndjson');
-    const r = await host(['distributed', '--algorithm', 'easgd', ...ports(3), '--data', SEED, '--lr', '0.02', '--epochs', '600', '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
-    expect(r.code, r.stderr).toBe(0);
-    const done = records(out).pop() as DoneRecord;
-    expect(done.reason).toBe('epochs');
-    expect(done.loss).toBeLessThan(1e-6);
-    expectReplay(out, SEED);
-  }, 180000);
+  for (const [algorithm, options] of Object.entries({ downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1'], easgd: ['--lr', '0.02'] })) {
+    it(`${algorithm}: three boards, one seed sample each, fit the seed scripts' y = w·x (w = 2 within 1e-4)`, async () => {
+      const out = join(mkdtempSync(join(dir, `seed-${algorithm}-`)), 'run.ndjson');
+      const r = await host(['distributed', '--algorithm', algorithm, ...ports(3), '--data', SEED, '--no-bias', ...options, '--epochs', '1200', '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
+      expect(r.code, r.stderr).toBe(0);
+      const done = records(out).pop() as DoneRecord;
+      expect(done.reason).toBe('epochs');
+      expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
+      expect(done.b).toBe(0);
+      expectReplay(out, SEED);
+    }, 180000);
+  }
 
   it('goes on when a board is unplugged, gives a reset board its shard and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
     const out = join(mkdtempSync(join(dir, 'faults-')), 'run.ndjson');
