@@ -21,7 +21,7 @@ export interface RecordSink {
 }
 
 /** Records as text lines: shortest decimals. */
-export function textRecords(out: (line: string) => void): RecordSink {
+export function textRecords(out: (line: string) => void): Required<RecordSink> {
   return {
     start: (r) => out(JSON.stringify(r)),
     epoch: (e, w, nw, b, loss, val, lr) => out(formatEpoch(e, w, nw, b, loss, val, lr)),
@@ -38,7 +38,7 @@ export function textRecords(out: (line: string) => void): RecordSink {
  * The values go through one scratch array, and the byte view of each length a run uses is made once,
  * so a record allocates only its line.
  */
-export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Array) => string, stringify: (v: unknown) => string): RecordSink {
+export function bitsRecords(out: (line: string) => void, encode: (bytes: Uint8Array) => string, stringify: (v: unknown) => string): Required<RecordSink> {
   const values = new Float32Array(MAX_BITS_VALUES);
   const words = new Uint32Array(values.buffer, 0, 1);
   const views: Uint8Array[] = [];

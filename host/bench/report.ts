@@ -180,14 +180,14 @@ export function formatReport(r: BenchResult): string {
   }
 
   if (has('boards') && r.boards) {
-    out.push('Boards as workers (virtual Picos, EASGD, one epoch a round, 160 × 8 dense samples, per-sample SGD)');
+    out.push('Boards as workers (virtual Picos, EASGD, 160 × 8 dense samples, per-sample SGD; rounds of one epoch, or the worker role pushing every 4 samples)');
     if (typeof r.boards === 'string') out.push(`  ${r.boards}`);
     else
       out.push(
         table(
-          ['pace', 'boards', 'pushes/s', 'sample-updates/s', 'seconds'],
-          r.boards.map((b) => [b.pace, String(b.boards), b.pushesPerSecond.toFixed(1), Math.round(b.sampleUpdatesPerSecond).toLocaleString('en-US'), b.seconds.toFixed(2)]),
-          [false, true, true, true, true],
+          ['form', 'pace', 'boards', 'pushes/s', 'sample-updates/s', 'seconds'],
+          r.boards.map((b) => [b.form, b.pace, String(b.boards), b.pushesPerSecond.toFixed(1), Math.round(b.sampleUpdatesPerSecond).toLocaleString('en-US'), b.seconds.toFixed(2)]),
+          [false, false, true, true, true, true],
         ),
       );
     out.push('');

@@ -212,9 +212,10 @@ function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], d
   // EASGD applies and answers the pushes that are not landing ones.
   for (const r of server) {
     if (r.type === 'worker_state' && r.state === 'back') {
+      // Answers on their way to its old run never landed. (An ack of its old run may still be
+      // ahead in its file: the landing push before it was read already.)
       from[r.worker].set(s.server);
       answers[r.worker] = [];
-      taken[r.worker] = 0;
     } else if (r.type === 'update') {
       const k = r.worker;
       let x = push(k);
