@@ -179,13 +179,17 @@ function command(seq: number, cmd: Command): void {
       if (!config) return fail(seq, 'no_config', '');
       // Re-check the settings against this dataset (init-w must match its features).
       config = resolveConfig(config, dataset.features);
-      // The worker role (host/distributed/): a push every `push` training samples, in θ = the data's units.
+      // The worker role (host/distributed/): a push every |push| training samples, in θ = the data's
+      // units; push < 0: training waits for each answer.
       const push = cmd.push || 0;
-      if (!(push >= 0 && Math.floor(push) === push && !(push && config.standardize))) return fail(seq, 'push', '');
+      if (!(Math.floor(push) === push && !(push && config.standardize))) return fail(seq, 'push', '');
       answer(seq, { type: 'ack', seq, op: 'start' });
       endJob();
       const t = new Trainer(dataset, config, records, 'board');
-      if (push) t.pushEvery = t.pushAt = push;
+      if (push) {
+        t.pushEvery = t.pushAt = Math.abs(push);
+        t.hold = push < 0;
+      }
       return startJob(t, 'training');
     case 'walk': {
       const w = resolveWalk(exactNumbers(cmd.walk) as Partial<WalkConfig> & { fn: string });

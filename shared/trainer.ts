@@ -87,6 +87,8 @@ export class Trainer {
   pushAt = Infinity;
   /** A push is out and its answer (setParams) has not come yet. */
   waiting = false;
+  /** Whether training stops while waiting: Hogwild's read and AdaRevision's (the worker waits for each answer). */
+  hold = false;
 
   constructor(
     private readonly ds: Dataset,
@@ -200,7 +202,7 @@ export class Trainer {
 
   private step(budget: number): void {
     const end = this.visits + budget;
-    while (this.visits < end && this.phase !== 'finished') {
+    while (this.visits < end && this.phase !== 'finished' && !(this.hold && this.waiting)) {
       if (this.phase === 'begin') {
         this.begin();
         this.visits++;

@@ -16,7 +16,7 @@ import { openRunFile } from '../run-file.ts';
 import { connectBoard, type BoardSession } from '../board-session.ts';
 import { collectPorts } from '../compare-common.ts';
 import { boardFile, localBoard, type RoundWorker } from '../distributed/boards.ts';
-import { STREAM_ALGORITHMS } from '../distributed/stream.ts';
+import { WORKER_ALGORITHMS } from '../distributed/worker-rules.ts';
 import { networkOptions, workersToWaitFor } from '../distributed/mqtt/options.ts';
 import { listPorts } from '../link/port.ts';
 import { defaultRunPath } from '../monitor/run-file.ts';
@@ -183,9 +183,9 @@ export function register(program: Command): void {
         else process.stderr.write(`${t}\n`);
         web.say(t);
       };
-      // Boards here alone train Downpour and EASGD in their worker role (pushing while they train),
-      // unless --round asks for rounds; sync, and boards on other laptops, train rounds.
-      const stream = !gathered && sessions.length > 0 && o.round === undefined && (STREAM_ALGORITHMS as readonly string[]).includes(algorithm) ? sessions : undefined;
+      // Boards here alone train Downpour, Hogwild, AdaRevision and EASGD in their worker role (pushing
+      // while they train), unless --round asks for rounds; sync, and boards on other laptops, train rounds.
+      const stream = !gathered && sessions.length > 0 && o.round === undefined && (WORKER_ALGORITHMS as readonly string[]).includes(algorithm) ? sessions : undefined;
       const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room) } : sessions.length > 0 ? { workers: stream ? [] : sessions.map(localBoard), round, out: out as string, say, stream } : undefined;
       result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');

@@ -186,7 +186,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const workers = run.workers.slice();
   const alg = par.algorithm;
   if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
-    throw new UserError(`--algorithm ${alg}: boards run ${BOARD_ALGORITHMS.join(', ')} so far; simulate ${alg} by leaving out --port and --boards`);
+    throw new UserError(`--algorithm ${alg}: boards train ${BOARD_ALGORITHMS.join(', ')} in rounds (--round, and boards on other laptops); ${alg} runs on boards of this computer in their worker role (leave out --round), or simulated (leave out --port and --boards)`);
   }
   const { setup, shards: shardData } = boardShards(run.data, cfg, par);
   const { f, np, shards } = setup;

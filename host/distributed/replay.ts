@@ -18,7 +18,8 @@ import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type Push
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import type { CsvDataset } from '../csv.ts';
-import { applyPush, applySyncRound, downpourPush, elasticPush, paramsOfDone, type PushServer } from './boards.ts';
+import { applyPush, applySyncRound, paramsOfDone, type PushServer } from './boards.ts';
+import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, workerLr, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
 
 interface Round {
   start: StartRecord;
@@ -120,11 +121,6 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
   return { server: s.server, rounds: trained, mismatches };
 }
 
-interface Answer {
-  values: Float64Array;
-  theta: Float32Array | null;
-}
-
 /** A worker-role run (stream.ts) replayed: see the header. `rounds` counts the pushes met again. */
 function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
   const start = server[0] as StartRecord;
@@ -135,25 +131,29 @@ function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], d
   const setup = prepare(ds, cfg, par);
   const f = setup.f;
   const shards = setup.shards.map((rows) => datasetFromPacked(packedRows(ds, rows), f));
-  const downpour = par.algorithm === 'downpour';
-  const s: PushServer = {
+  const alg = par.algorithm;
+  const ps: PushServer = {
     server: setup.theta0.slice(),
-    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, downpour),
+    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, alg === 'downpour'),
     lr: cfg.lr,
-    localLr: downpour ? par.localLr : cfg.lr,
+    localLr: workerLr(alg, cfg, par),
     elastic: par.elastic,
     np: setup.np,
   };
+  const rules = workerRules(alg, ps, par.revision);
   const mismatches: string[] = [];
   let met = 0;
   const p = boards.length;
   const next = new Array<number>(p).fill(0);
   const trainers: (Trainer | null)[] = new Array<Trainer | null>(p).fill(null);
   const made: (PushRecord | null)[] = new Array<PushRecord | null>(p).fill(null);
-  const answers: Answer[][] = boards.map(() => []);
-  const base = boards.map(() => setup.theta0.slice());
+  const answers: WorkerAnswer[][] = boards.map(() => []);
+  const slots: WorkerSlot[] = boards.map(() => ({ base: setup.theta0.slice(), gbar: null }));
   /** Where a board starts when it (re)starts: the server's parameters then. */
   const from = boards.map(() => setup.theta0.slice());
+  for (const slot of slots) startSlot(rules, slot);
+  /** Acks already taken: their answer was taken with the landing push just before them. */
+  const taken = new Array<number>(p).fill(0);
 
   /** Board k's desktop run, from `r` (its start record), pushing as the board's does. */
   const begin = (k: number, r: StartRecord) => {
@@ -164,19 +164,16 @@ function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], d
       if (x && x.type === 'push') made[k] = x;
     }));
     t.pushEvery = t.pushAt = pushEvery[k];
+    t.hold = waitsForAnswer(alg);
     trainers[k] = t;
-    base[k].set(sent);
     answers[k] = [];
   };
 
-  /** Acks already taken: their answer was taken with the landing push just before them. */
-  const taken = new Array<number>(p).fill(0);
-
   /**
    * Board k's records up to its next push, met again on the desktop: that push, and for a landing
-   * push (one made while an answer was on its way: the θ the answer replaces) the answer's θ.
+   * push (one made as it took an answer: the θ the answer replaces) that answer.
    */
-  const push = (k: number): { r: PushRecord; landing: boolean; theta: Float32Array | null } => {
+  const push = (k: number): { r: PushRecord; answer: WorkerAnswer | null } => {
     const recs = boards[k];
     while (next[k] < recs.length) {
       const r = recs[next[k]++];
@@ -190,11 +187,11 @@ function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], d
         if (!t) throw new Error(`board ${k + 1} pushed outside a run`);
         made[k] = null;
         t.work(r.at - t.visits);
-        let a: Answer | null = null;
+        let a: WorkerAnswer | null = null;
         if (answers[k].length > 0) {
           // The board was waiting: this push is the one it made as it took the answer.
-          a = answers[k].shift() as Answer;
-          t.setParams(a.values, !downpour);
+          a = answers[k].shift() as WorkerAnswer;
+          t.setParams(a.values, a.theta === null);
           taken[k]++;
         }
         const mine = made[k] as PushRecord | null;
@@ -202,39 +199,30 @@ function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], d
         if (!mine || mine.at !== r.at || mine.trained !== r.trained || !same([...mine.w, mine.b], [...r.w, r.b])) {
           mismatches.push(`board ${k + 1} push at ${r.at}: the board had ${JSON.stringify([...r.w, r.b])}, the desktop engine ${mine ? JSON.stringify([...mine.w, mine.b]) : 'no push there'}`);
         }
-        return { r, landing: a !== null, theta: a ? a.theta : null };
+        return { r, answer: a };
       }
     }
     throw new Error(`board ${k + 1} has no push left for the server's update`);
   };
 
-  // The server's order. Downpour applies every push (the landing ones too) and answers the others;
-  // EASGD applies and answers the pushes that are not landing ones.
+  // The server's order: each update is the board's next push that is one (worker-rules.ts).
   for (const r of server) {
     if (r.type === 'worker_state' && r.state === 'back') {
       // Answers on their way to its old run never landed. (An ack of its old run may still be
       // ahead in its file: the landing push before it was read already.)
-      from[r.worker].set(s.server);
+      from[r.worker].set(ps.server);
+      startSlot(rules, slots[r.worker]);
       answers[r.worker] = [];
     } else if (r.type === 'update') {
       const k = r.worker;
-      let x = push(k);
-      while (!downpour && x.landing) x = push(k);
-      const end = paramsOfDone(x.r, f);
-      if (downpour) {
-        downpourPush(s, base[k], end);
-        base[k].set(end);
-        if (x.theta) base[k].set(x.theta);
-        else {
-          const theta = s.server.slice();
-          answers[k].push({ values: Float64Array.from(theta), theta });
-        }
-      } else {
-        const d = new Float64Array(f + 1);
-        elasticPush(s, end, d, new Float32Array(f + 1));
-        answers[k].push({ values: d, theta: null });
+      for (;;) {
+        const x = push(k);
+        const out = applyWorkerPush(rules, slots[k], paramsOfDone(x.r, f), x.answer !== null, r.version);
+        if (x.answer) takeAnswer(slots[k], x.answer);
+        if (out.answer) answers[k].push(out.answer);
+        if (out.update) break;
       }
     }
   }
-  return { server: s.server, rounds: met, mismatches };
+  return { server: ps.server, rounds: met, mismatches };
 }

@@ -13,6 +13,7 @@ import { serverRule, type ServerRule } from '../../shared/parallel/server-optimi
 import { meanLoss, prepare, type ParallelSetup } from '../../shared/parallel/setup.ts';
 import { PROTOCOL_VERSION, type DoneRecord } from '../../shared/protocol.ts';
 import type { CsvDataset } from '../csv.ts';
+import { workerLr } from './worker-rules.ts';
 import { UserError } from '../errors.ts';
 
 export type ServerCounts = { rounds: number; pushes: number; fetches: number; updates: number; lost_boards: number; rejoined: number };
@@ -76,7 +77,7 @@ export class BoardServer {
     this.samples = new Array<number>(p).fill(0);
     this.updates = new Array<number>(p).fill(0);
     this.alive = new Array<boolean>(p).fill(true);
-    this.localLr = par.algorithm === 'downpour' ? par.localLr : cfg.lr;
+    this.localLr = workerLr(par.algorithm, cfg, par);
     this.recorder = new EpochRecorder(setup, sink);
     const first = this.record(0);
     if (first) this.finish('diverged', first);
@@ -113,12 +114,12 @@ export class BoardServer {
    * Board k's push applied: a new version, and its update record (read: the version its push started
    * from). `sameVersion`: one more board's share of the update just applied (a sync round is one version).
    */
-  applied(k: number, read: number, elastic: number, sameVersion?: boolean): void {
+  applied(k: number, read: number, elastic: number, sameVersion?: boolean, backlog = NaN): void {
     if (!sameVersion) this.version++;
     this.counts.pushes++;
     this.counts.updates++;
     this.updates[k]++;
-    this.sink.update(k, this.micros(), read, this.version, -1, NaN, elastic);
+    this.sink.update(k, this.micros(), read, this.version, -1, backlog, elastic);
   }
 
   /** Board k (`name`) is gone: said, recorded; the run ends when every board is. */

@@ -5,12 +5,9 @@
 // with a `params` command, which the board takes between two slices while it keeps training, and
 // acknowledges with the sample-visit it took it at. Fetch and push are asynchronous to the board's
 // compute, as in the papers; no board ever waits for another.
-//   downpour  push: the replica's θ_k; its accrued gradient A = (base − θ_k)/α, base its θ at its
-//             last push or at the last answer it took; server: θ ← rule(θ, A); answer: θ ← θ_server.
-//             The board pushes once more as it takes the answer (the θ it replaces), so that what it
-//             learnt while the answer was on its way reaches the server too, as Downpour's accrued
-//             gradient survives a fetch.
-//   easgd     push: its x; server: d = α(x − x̃), x̃ ← x̃ + d; answer: x ← x − d where the board is by then
+// What a push does and what the board is answered: worker-rules.ts (Downpour, Hogwild, AdaRevision,
+// EASGD). The board pushes once more as it takes an answer (the θ it replaces), so that what it
+// learnt while the answer was on its way reaches the server too.
 // A board has one push unanswered at most: a push falls due while it waits is left for the next
 // due point (Trainer.waiting), so a board never runs ahead of its link.
 // A push's update record reads the version of the last answer the board took. The board's records
@@ -26,10 +23,10 @@ import type { CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { isRunRecord, RunFile } from '../monitor/run-file.ts';
 import { uploadToBoard } from '../upload.ts';
-import { boardFile, downpourPush, elasticPush, paramsOfDone, type PushServer } from './boards.ts';
+import { boardFile, paramsOfDone } from './boards.ts';
 import { BoardServer, boardShards } from './server-run.ts';
+import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, WORKER_ALGORITHMS, workerRefusal, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
 
-export const STREAM_ALGORITHMS = ['downpour', 'easgd'] as const;
 
 /** Local epochs a worker board is given: more than any run lasts, the server stops it. */
 export const WORKER_EPOCHS = 1_000_000;
@@ -44,9 +41,9 @@ export interface StreamRun {
   say(text: string): void;
 }
 
-/** Training samples between two pushes: the algorithm's period in steps (n_push, τ) times a step's batch (a full batch: the shard). */
+/** Training samples between two pushes: the algorithm's period in steps (n_push, τ; 1 for Hogwild and AdaRevision) times a step's batch (a full batch: the shard). */
 export function pushSamples(par: ParallelConfig, cfg: TrainConfig, shardRows: number): number {
-  const steps = par.algorithm === 'downpour' ? par.pushEvery : par.period;
+  const steps = par.algorithm === 'downpour' ? par.pushEvery : par.algorithm === 'easgd' ? par.period : 1;
   return steps * (cfg.batch > 0 ? Math.min(cfg.batch, shardRows) : shardRows);
 }
 
@@ -60,25 +57,18 @@ export function paramsBits(values: Float64Array): string {
   return base64Encode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
-interface Answer {
-  values: Float64Array;
-  /** Downpour: the θ it sets (the board's base from its landing on). */
-  theta: Float32Array | null;
-  version: number;
-}
-
 interface Worker {
   session: BoardSession;
   file: RunFile;
   push: number;
-  /** Downpour: θ at the board's last push or at the last answer it took. */
-  base: Float32Array;
+  /** Its base (and AdaRevision's ḡ_old): worker-rules.ts. */
+  slot: WorkerSlot;
   /** The version of the last answer it took (or of the parameters it started from). */
   read: number;
   /** Training samples of its run at its last push. */
   trained: number;
   /** Answers sent and not yet acknowledged, in order. */
-  pending: Answer[];
+  pending: WorkerAnswer[];
   lastAck: number;
   restarting: boolean;
   /** Its run's done record arrived. */
@@ -90,7 +80,9 @@ interface Worker {
 export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
   const { config: cfg, parallel: par, sessions } = run;
   const alg = par.algorithm;
-  if ((STREAM_ALGORITHMS as readonly string[]).indexOf(alg) < 0) throw new UserError(`--algorithm ${alg}: the boards' worker role runs ${STREAM_ALGORITHMS.join(' and ')}; give --round N for rounds`);
+  if ((WORKER_ALGORITHMS as readonly string[]).indexOf(alg) < 0) throw new UserError(`--algorithm ${alg}: the boards' worker role runs ${WORKER_ALGORITHMS.join(', ')}; sync trains in rounds`);
+  const refusal = workerRefusal(par);
+  if (refusal) throw new UserError(refusal);
   const { setup, shards } = boardShards(run.data, cfg, par);
   const { f, np } = setup;
   const names = sessions.map((s) => s.path);
@@ -98,7 +90,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
 
   const pushes = shards.map((s) => pushSamples(par, cfg, s.rows));
   const S = new BoardServer(setup, cfg, par, sink, names, { push: pushes }, run.say);
-  const ps: PushServer = { server: S.server, rule: S.rule, lr: cfg.lr, localLr: S.localLr, elastic: par.elastic, np };
+  const rules = workerRules(alg, { server: S.server, rule: S.rule, lr: cfg.lr, localLr: S.localLr, elastic: par.elastic, np }, par.revision);
   let wake = () => {};
   const over = new Promise<void>((resolve) => (wake = resolve));
   const check = () => {
@@ -113,7 +105,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     session,
     file: new RunFile(boardFile(run.out, k)),
     push: pushes[k],
-    base: setup.theta0.slice(),
+    slot: { base: setup.theta0.slice(), gbar: null },
     read: 0,
     trained: 0,
     pending: [],
@@ -127,7 +119,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
   /** Board k starts its worker run from the current parameters. */
   const begin = async (k: number): Promise<void> => {
     const w = workers[k];
-    w.base.set(S.server);
+    startSlot(rules, w.slot);
     S.local[k].set(S.server);
     w.read = S.version;
     w.trained = 0;
@@ -135,13 +127,14 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.ended = false;
     const { link } = w.session;
     await link.sendCommand({ op: 'config', config: workerConfig(cfg, S.localLr, S.server, f) as unknown as Record<string, unknown> });
-    await link.sendCommand({ op: 'start', push: w.push });
+    // A negative push period: the board waits for each answer (waitsForAnswer).
+    await link.sendCommand({ op: 'start', push: waitsForAnswer(alg) ? -w.push : w.push });
   };
 
-  const answer = (k: number, a: Answer) => {
+  const answer = (k: number, a: WorkerAnswer) => {
     const w = workers[k];
     w.pending.push(a);
-    w.session.link.sendCommand({ op: 'params', bits: paramsBits(a.values), sub: alg === 'easgd' }).catch((err: unknown) => {
+    w.session.link.sendCommand({ op: 'params', bits: paramsBits(a.values), sub: a.theta === null }).catch((err: unknown) => {
       // An answer to a board that restarted meanwhile is void; one the run no longer needs too.
       if (!S.finished && !w.restarting && S.alive[k]) lose(k, err);
     });
@@ -157,24 +150,10 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.trained = r.trained;
     S.local[k].set(end);
     S.samples[k] += n;
-    if (alg === 'downpour') {
-      // Every push, the landing one too, is progress the server takes: nothing the board learnt is lost.
-      downpourPush(ps, w.base, end);
-      w.base.set(end);
-      S.applied(k, w.read, NaN);
-      const theta = S.server.slice();
-      S.progress(n);
-      if (!landing && !S.finished) answer(k, { values: Float64Array.from(theta), theta, version: S.version });
-    } else if (landing) {
-      // EASGD: the elastic move for its last push is the answer it is taking.
-      S.progress(n);
-    } else {
-      const d = new Float64Array(f + 1);
-      const norm = elasticPush(ps, end, d, new Float32Array(f + 1));
-      S.applied(k, w.read, norm);
-      S.progress(n);
-      if (!S.finished) answer(k, { values: d, theta: null, version: S.version });
-    }
+    const out = applyWorkerPush(rules, w.slot, end, landing, S.version + 1);
+    if (out.update) S.applied(k, w.read, out.elastic, false, out.backlog);
+    S.progress(n);
+    if (out.answer && !S.finished) answer(k, out.answer);
     check();
   };
 
@@ -187,7 +166,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     if (!a) return;
     S.counts.fetches++;
     w.read = a.version;
-    if (a.theta) w.base.set(a.theta);
+    takeAnswer(w.slot, a);
   };
 
   const restarted = (k: number) => {

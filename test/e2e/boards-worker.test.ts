@@ -1,6 +1,6 @@
 // Boards in the firmware's worker role (issue 11): four virtual Picos at the real board's pace train
-// their shards without a pause, push every few samples and take the server's answers between two
-// slices. The server's parameters converge; every update records its staleness; and the run,
+// their shards, push every few samples and take the server's answers between two slices (Downpour
+// and EASGD without a pause; Hogwild and AdaRevision wait for each answer, as their workers do). The server's parameters converge; every update records its staleness; and the run,
 // replayed on the desktop from the boards' records (each board trained again by the Trainer with
 // the answers taken where the board took them, the pushes applied in the server's order), meets
 // every push bit for bit and ends at the server's parameters. The faults: a board unplugged, a
@@ -76,6 +76,9 @@ describe('boards in their worker role', () => {
   const SETTINGS: Record<string, string[]> = {
     downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '800'],
     easgd: ['--lr', '0.02', '--batch', '1', '--epochs', '400'],
+    // These two wait for each answer: a push every sample, as the simulated cluster's workers read θ every step.
+    hogwild: ['--lr', '0.02', '--batch', '1', '--epochs', '100'],
+    adarevision: ['--lr', '0.3', '--batch', '1', '--epochs', '100'],
   };
   for (const [algorithm, options] of Object.entries(SETTINGS)) {
     it(`${algorithm}: four boards pushing while they train reach the true parameters within 1e-4; the replay meets every push`, async () => {
@@ -83,8 +86,8 @@ describe('boards in their worker role', () => {
       const r = await host(['distributed', '--algorithm', algorithm, ...ports(), '--data', TWO, ...options, '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
       expect(r.code, r.stderr).toBe(0);
       const recs = records(out);
-      // A push every step of Downpour (--push-every 1), every τ = 4 steps of EASGD: in samples, with batches of 1.
-      const push = algorithm === 'downpour' ? 1 : 4;
+      // A push every step (Downpour's --push-every 1, Hogwild, AdaRevision), every τ = 4 steps of EASGD: in samples, with batches of 1.
+      const push = algorithm === 'easgd' ? 4 : 1;
       expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, push: [push, push, push, push], ports: picos.map((p) => p.path) } });
       const done = recs[recs.length - 1] as DoneRecord;
       expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
@@ -96,6 +99,9 @@ describe('boards in their worker role', () => {
       expect(updates.length).toBe(done.counts?.updates);
       for (const u of updates) expect(u.staleness).toBe(u.version - 1 - u.read);
       expect(Math.max(...updates.map((u) => u.staleness))).toBeGreaterThan(0);
+      // AdaRevision records each update's backlog (the others' gradients since its read), EASGD its elastic move.
+      if (algorithm === 'adarevision') expect(updates.some((u) => (u.backlog ?? 0) > 0)).toBe(true);
+      if (algorithm === 'easgd') expect(updates.every((u) => typeof u.elastic === 'number')).toBe(true);
       // One run per board: a start, pushes and the acks of the answers it took, and its done record.
       for (const f of boardFiles(out)) {
         const b = records(f);
