@@ -147,7 +147,9 @@ export class BoardServer {
     const diverged = this.reason === 'diverged';
     const params = diverged ? this.recorder.lastGood : this.server;
     const loss = diverged ? this.recorder.lastGoodLoss : meanLoss(this.setup, this.server, this.setup.trainIdx, this.setup.nTrain);
-    const all = { ...this.counts, ...(this.joinedLate > 0 ? { joined_late: this.joinedLate } : {}), time_us: this.micros() };
+    // Rounds are the round form's: boards in their worker role train one run each.
+    const { rounds, ...counts } = this.counts;
+    const all = { ...(rounds > 0 ? { rounds } : {}), ...counts, ...(this.joinedLate > 0 ? { joined_late: this.joinedLate } : {}), time_us: this.micros() };
     this.sink.done(this.reason, this.epoch, params, this.setup.f, loss, this.message, all);
     return { reason: this.reason, counts: all };
   }

@@ -6,7 +6,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord } from '../../shared/protocol.ts';
+import { boardFile } from '../../host/distributed/boards.ts';
+import { replayBoardRun } from '../../host/distributed/replay.ts';
+import { parseCsvText } from '../../host/csv.ts';
 import { startVirtualEspruino, type VirtualEspruino } from '../../host/sim/espruino/virtual-espruino.ts';
 import { BoardLink } from '../../host/link/board.ts';
 import { openPort } from '../../host/link/port.ts';
@@ -187,6 +190,25 @@ describe('the other board commands on Espruino boards', () => {
     expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
     expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
     expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
+  });
+
+  it('the worker role: two Espruino boards pushing while they train (EASGD), replayed on the desktop push for push', async () => {
+    const out = join(dir, 'workers', 'run.ndjson');
+    const data = 'test/fixtures/data/two-features.csv';
+    const r = await host(['distributed', '--algorithm', 'easgd', '--port', board.path, '--port', second.path, '--data', data, '--lr', '0.02', '--batch', '1', '--epochs', '4000', '--format', 'ndjson', '--out', out], {
+      timeoutMs: 240000,
+      env: { PICO_TRAINER_HUBS: join(dir, 'hubs') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const recs = records(readFileSync(out, 'utf8'));
+    expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm: 'easgd', workers: 2, push: [4, 4] } });
+    const done = recs[recs.length - 1] as DoneRecord;
+    expect(done.reason).toBe('epochs');
+    const boards = [0, 1].map((k) => records(readFileSync(boardFile(out, k), 'utf8')));
+    for (const b of boards) expect(b.filter((x) => x.type === 'push').length).toBeGreaterThan(3);
+    const replay = replayBoardRun(recs, boards, parseCsvText(readFileSync(data, 'utf8'), data));
+    expect(replay.mismatches).toEqual([]);
+    expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
   });
 });
 

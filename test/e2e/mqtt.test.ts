@@ -208,8 +208,16 @@ describe('the server over MQTT', () => {
     expect(b.err()).toMatch(/left run \w+ \(Ctrl-C\); the teacher goes on without this board/);
     expect(await exitOf(t), t.err()).toBe(0);
     expect(t.err()).toMatch(new RegExp(`board 2 \\(.+:${picos[2].path}\\) is gone: .+ left the run \\(Ctrl-C on .+\\); the server goes on with the others`));
-    const done = records(out).pop() as DoneRecord;
+    const recs = records(out);
+    const done = recs[recs.length - 1] as DoneRecord;
     expect(done).toMatchObject({ type: 'done', reason: 'epochs', counts: { lost_boards: 2, joined_late: 1 } });
     expectTruth(done, 1e-4);
+    // Replayed: place 2's file holds the vanished student's rounds, then the late joiner's, from the
+    // server's parameters when it took the place; the server's end comes out bit for bit.
+    const boards = [0, 1].map((k) => records(boardFile(out, k)));
+    const replay = replayBoardRun(recs, boards, parseCsvText(readFileSync(DATA, 'utf8'), DATA));
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.rounds).toBe(done.counts?.updates);
+    expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
   }, 60000);
 });
