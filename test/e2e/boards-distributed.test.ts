@@ -2,52 +2,29 @@
 // with this computer as the parameter server. Every supported algorithm converges on noiseless data;
 // the run file holds the server's records (updates with their staleness, the global curve, each
 // board's own) and each board's records sit beside it; an unplugged board leaves the others going.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
+import { describe, expect, it } from 'vitest';
+import { formatF32, type DoneRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
 import { parseCsvText } from '../../host/csv.ts';
 import { replayBoardRun } from '../../host/distributed/replay.ts';
-import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
+import { startVirtualPico } from '../../host/sim/virtual-pico.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { host, ROOT } from './cli.ts';
+import { fileRecords, host, hostInBackground, ROOT } from './cli.ts';
+import { expectTrueEnd, flashedPicos } from './picos.ts';
 
 const DATA = join(ROOT, 'test/fixtures/data/two-features.csv');
-const picos: VirtualPico[] = [];
 const dir = tempDir('pico-boards-');
 const env = { PICO_TRAINER_HUBS: join(dir, 'hubs') };
+const picos = flashedPicos(4, env);
 
-function records(file: string): ProtocolRecord[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => parseRecord(l))
-    .filter((r): r is ProtocolRecord => r !== null);
-}
+const records = fileRecords;
 
 const ports = () => picos.flatMap((p) => ['--port', p.path]);
 
 /** A `host` command left running, to interrupt. */
-function spawnHost(args: string[]): { child: ChildProcess; err: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(ROOT, 'host/bin.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d) => (err += d));
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, err: () => err, exited };
-}
+const spawnHost = (args: string[]) => hostInBackground(args, { env });
 
-beforeAll(async () => {
-  for (let i = 0; i < 4; i++) picos.push(await startVirtualPico());
-  for (const p of picos) {
-    const flash = await host(['flash', '--port', p.path], { env, timeoutMs: 120000 });
-    expect(flash.code, flash.stderr).toBe(0);
-  }
-}, 300000);
-
-afterAll(async () => {
-  await Promise.all(picos.map((p) => p.close()));
-});
 
 describe('boards as workers', () => {
   const SETTINGS: Record<string, string[]> = {
@@ -62,14 +39,7 @@ describe('boards as workers', () => {
       expect(r.code, r.stderr).toBe(0);
       const recs = records(out);
       expect(recs[0]).toMatchObject({ type: 'start', source: 'board', parallel: { algorithm, workers: 4, ports: picos.map((p) => p.path) } });
-      const done = recs[recs.length - 1] as DoneRecord;
-      expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
-      expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
-      expect(Math.abs(done.w[1] + 3)).toBeLessThan(1e-4);
-      expect(Math.abs(done.b - 1)).toBeLessThan(1e-4);
-      const updates = recs.filter((x): x is UpdateRecord => x.type === 'update');
-      expect(updates.length).toBe(done.counts?.updates);
-      for (const u of updates) expect(u.staleness).toBe(u.version - 1 - u.read);
+      const { done, updates } = expectTrueEnd(recs, 1e-4);
       if (algorithm === 'sync') expect(updates.every((u) => u.staleness === 0)).toBe(true);
       else expect(Math.max(...updates.map((u) => u.staleness))).toBeGreaterThan(0);
       expect(recs.filter((x) => x.type === 'worker')).toHaveLength(4 * recs.filter((x) => x.type === 'epoch').length);

@@ -1,6 +1,8 @@
 // Runs the real `host` command as a user does (node host/bin.js …) and collects its output.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseRecord, type ProtocolRecord } from '../../shared/protocol.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,4 +58,12 @@ export function hostInBackground(args: string[], opts: { env?: NodeJS.ProcessEnv
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, out: () => stdout, err: () => stderr, exited };
+}
+
+/** The records of a run file (lines that are not records skipped). */
+export function fileRecords(file: string): ProtocolRecord[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => parseRecord(l))
+    .filter((r): r is ProtocolRecord => r !== null);
 }

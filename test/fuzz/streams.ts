@@ -2,7 +2,7 @@
 // as a serial line carries it, and streams that interleave the two and arrive cut into chunks.
 import fc from 'fast-check';
 import { defaultConfig } from '../../shared/config.ts';
-import { formatRecord, PROTOCOL_VERSION, type ProtocolRecord } from '../../shared/protocol.ts';
+import { BOARD_ERRORS, formatRecord, PROTOCOL_VERSION, type ProtocolRecord } from '../../shared/protocol.ts';
 
 // ---------------------------------------------------------------- records
 
@@ -33,12 +33,13 @@ const done = fc.record(
   { requiredKeys: ['type', 'reason', 'epoch', 'w', 'b', 'loss'] },
 );
 const step = fc.record({ type: fc.constant('step' as const), step: count, x: fc.array(f32, { minLength: 1, maxLength: 2 }), f: f32 });
+const push = fc.record({ type: fc.constant('push' as const), at: count, trained: count, w: weights, b: f32 });
 const ack = fc.record(
-  { type: fc.constant('ack' as const), seq: count, op: fc.constantFrom('data', 'begin', 'end', 'config', 'start', 'stop'), count, crc: count },
+  { type: fc.constant('ack' as const), seq: count, op: fc.constantFrom('data', 'begin', 'end', 'config', 'start', 'stop', 'params'), count, crc: count, at: count },
   { requiredKeys: ['type', 'seq', 'op'] },
 );
 const error = fc.record(
-  { type: fc.constant('error' as const), seq: count, code: fc.constantFrom('crc', 'count', 'bad_request', 'internal'), message: text },
+  { type: fc.constant('error' as const), seq: count, code: fc.constantFrom('crc', 'count', 'bad_request', 'internal', 'no_data', 'push'), message: text },
   { requiredKeys: ['type', 'code', 'message'] },
 );
 const heap = fc.record({ total: fc.nat(200_000), used: fc.nat(200_000) });
@@ -85,6 +86,7 @@ export const recordArb: fc.Arbitrary<ProtocolRecord> = fc.oneof(
   { arbitrary: epoch, weight: 4 },
   { arbitrary: done, weight: 2 },
   { arbitrary: step, weight: 2 },
+  push,
   { arbitrary: ack, weight: 2 },
   error,
   status,
@@ -208,7 +210,10 @@ export function layOut(items: Item[]): Stream {
     const line = formatRecord(item.record);
     if (last !== -1 && last !== 0x0a) put(bytesOf('\n'));
     put(bytesOf((item.framed ? '\x1b[2K\r' : '') + line + '\r\n'));
-    expected.push(JSON.parse(line));
+    const r = JSON.parse(line);
+    // A board's error without its text reads with the text the host keeps for its code.
+    if (r.type === 'error' && r.message === '' && BOARD_ERRORS[r.code]) r.message = BOARD_ERRORS[r.code];
+    expected.push(r);
   }
   const bytes = new Uint8Array(size);
   let at = 0;
