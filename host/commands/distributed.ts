@@ -17,6 +17,8 @@ import { connectBoard, type BoardSession } from '../board-session.ts';
 import { collectPorts } from '../compare-common.ts';
 import { boardFile, localBoard, type RoundWorker } from '../distributed/boards.ts';
 import { WORKER_ALGORITHMS } from '../distributed/worker-rules.ts';
+import { localStreamWorker } from '../distributed/stream.ts';
+import type { RemoteWorker } from '../distributed/mqtt/teacher.ts';
 import { networkOptions, workersToWaitFor } from '../distributed/mqtt/options.ts';
 import { listPorts } from '../link/port.ts';
 import { defaultRunPath } from '../monitor/run-file.ts';
@@ -185,8 +187,10 @@ export function register(program: Command): void {
       };
       // Boards here alone train Downpour, Hogwild, AdaRevision and EASGD in their worker role (pushing
       // while they train), unless --round asks for rounds; sync, and boards on other laptops, train rounds.
-      const stream = !gathered && sessions.length > 0 && o.round === undefined && (WORKER_ALGORITHMS as readonly string[]).includes(algorithm) ? sessions : undefined;
-      const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room) } : sessions.length > 0 ? { workers: stream ? [] : sessions.map(localBoard), round, out: out as string, say, stream } : undefined;
+      const streaming = o.round === undefined && (WORKER_ALGORITHMS as readonly string[]).includes(algorithm);
+      // Gathered: this computer's boards first, then those of the students (Classroom.gather).
+      const stream = !streaming ? undefined : gathered ? [...sessions.map(localStreamWorker), ...(gathered.slice(sessions.length) as RemoteWorker[])] : sessions.map(localStreamWorker);
+      const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room), stream } : sessions.length > 0 ? { workers: stream ? [] : sessions.map(localBoard), round, out: out as string, say, stream } : undefined;
       result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');
         const r = parseRecord(line);

@@ -31,6 +31,7 @@ import { runOnBoard } from '../jobs.ts';
 import { uploadToBoard } from '../upload.ts';
 import { RunFile } from '../monitor/run-file.ts';
 import { BoardServer, boardShards } from './server-run.ts';
+import type { StreamWorker } from './stream.ts';
 
 /**
  * A worker of a board run: a board on this computer, or one on another laptop reached over MQTT.
@@ -47,6 +48,9 @@ export interface RoundWorker {
   /** The run is over: files closed. */
   close(): void;
 }
+
+/** A late joiner: a board on another laptop, which can work in rounds or in its worker role (stream.ts). */
+export type LateWorker = RoundWorker & StreamWorker;
 
 /** The worker's board restarted (reset or power loss): its shard and its round are gone, not the board. */
 export class RestartedError extends UserError {}
@@ -106,7 +110,7 @@ export interface BoardRun {
    * which puts a worker in the place of one that is gone (that place's shard; it starts from the
    * current parameters) and resolves with the place's index, or null when none is free or the run is over.
    */
-  admit?(seat: (worker: RoundWorker) => Promise<number | null>): void;
+  admit?(seat: (worker: LateWorker) => Promise<number | null>): void;
 }
 
 export const BOARD_ALGORITHMS = ['downpour', 'easgd', 'sync'] as const;

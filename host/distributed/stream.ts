@@ -17,13 +17,13 @@ import type { TrainConfig } from '../../shared/config.ts';
 import type { ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
 import type { AckRecord, DoneRecord, ProtocolRecord, PushRecord } from '../../shared/protocol.ts';
-import { base64Encode } from '../../shared/wire.ts';
+import { base64Encode, type Command } from '../../shared/wire.ts';
 import type { BoardSession } from '../board-session.ts';
 import type { CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { isRunRecord, RunFile } from '../monitor/run-file.ts';
 import { uploadToBoard } from '../upload.ts';
-import { boardFile, paramsOfDone } from './boards.ts';
+import { boardFile, paramsOfDone, type LateWorker } from './boards.ts';
 import { BoardServer, boardShards } from './server-run.ts';
 import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, WORKER_ALGORITHMS, workerRefusal, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
 
@@ -31,14 +31,50 @@ import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, WORKER_ALGORITH
 /** Local epochs a worker board is given: more than any run lasts, the server stops it. */
 export const WORKER_EPOCHS = 1_000_000;
 
+/**
+ * A worker board of a stream run: a board on this computer (localStreamWorker), or one on another
+ * laptop reached over MQTT (mqtt/teacher.ts RemoteWorker).
+ */
+export interface StreamWorker {
+  /** For messages: "/dev/ttyACM0", "alice:/dev/ttyACM0". */
+  readonly name: string;
+  upload(shard: CsvDataset, label: string): Promise<void>;
+  /** A command to the board: its ack, or the board's error (or the worker gone) as a rejection. */
+  command(cmd: Command): Promise<AckRecord>;
+  /** The board's records in the order it printed them (acks of params commands among them). */
+  onRecord(cb: (r: ProtocolRecord) => void): () => void;
+  /** The board is gone: unplugged, or its laptop left. */
+  onGone(cb: (err: Error) => void): () => void;
+  close(): void;
+}
+
+/** A board on this computer as a StreamWorker. */
+export function localStreamWorker(session: BoardSession): StreamWorker {
+  const { link } = session;
+  return {
+    name: session.path,
+    upload: (shard, label) => uploadToBoard(session, shard, label),
+    command: (cmd) => link.sendCommand(cmd),
+    onRecord: (cb) => link.onRecord(cb),
+    onGone: (cb) => link.onClosed(() => cb(new Error(`lost the board on ${session.path} during the run (unplugged or reset?)`))),
+    close() {},
+  };
+}
+
 export interface StreamRun {
-  sessions: BoardSession[];
+  workers: StreamWorker[];
   data: CsvDataset;
   config: TrainConfig;
   parallel: ParallelConfig;
   /** The server's run file: each board's records go beside it (boardFile). */
   out: string;
   say(text: string): void;
+  /**
+   * Late joiners (boards on other laptops): called once the run is going with `seat`, which puts a
+   * worker in the place of one that is gone (its shard; it starts from the current parameters) and
+   * resolves with the place's index, or null when none is free or the run is over.
+   */
+  admit?(seat: (worker: LateWorker) => Promise<number | null>): void;
 }
 
 /** Training samples between two pushes: the algorithm's period in steps (n_push, τ; 1 for Hogwild and AdaRevision) times a step's batch (a full batch: the shard). */
@@ -58,7 +94,7 @@ export function paramsBits(values: Float64Array): string {
 }
 
 interface Worker {
-  session: BoardSession;
+  board: StreamWorker;
   file: RunFile;
   push: number;
   /** Its base (and AdaRevision's ḡ_old): worker-rules.ts. */
@@ -78,15 +114,15 @@ interface Worker {
 }
 
 export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): Promise<{ reason: DoneRecord['reason']; counts: Record<string, number> }> {
-  const { config: cfg, parallel: par, sessions } = run;
+  const { config: cfg, parallel: par } = run;
   const alg = par.algorithm;
   if ((WORKER_ALGORITHMS as readonly string[]).indexOf(alg) < 0) throw new UserError(`--algorithm ${alg}: the boards' worker role runs ${WORKER_ALGORITHMS.join(', ')}; sync trains in rounds`);
   const refusal = workerRefusal(par);
   if (refusal) throw new UserError(refusal);
   const { setup, shards } = boardShards(run.data, cfg, par);
   const { f, np } = setup;
-  const names = sessions.map((s) => s.path);
-  for (let k = 0; k < sessions.length; k++) await uploadToBoard(sessions[k], shards[k], `shard ${k + 1} (${names[k]})`);
+  const names = run.workers.map((w) => w.name);
+  for (let k = 0; k < run.workers.length; k++) await run.workers[k].upload(shards[k], `shard ${k + 1} (${names[k]})`);
 
   const pushes = shards.map((s) => pushSamples(par, cfg, s.rows));
   const S = new BoardServer(setup, cfg, par, sink, names, { push: pushes }, run.say);
@@ -101,8 +137,8 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     check();
   };
 
-  const workers: Worker[] = sessions.map((session, k) => ({
-    session,
+  const workers: Worker[] = run.workers.map((board, k) => ({
+    board,
     file: new RunFile(boardFile(run.out, k)),
     push: pushes[k],
     slot: { base: setup.theta0.slice(), gbar: null },
@@ -125,16 +161,15 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.trained = 0;
     w.pending = [];
     w.ended = false;
-    const { link } = w.session;
-    await link.sendCommand({ op: 'config', config: workerConfig(cfg, S.localLr, S.server, f) as unknown as Record<string, unknown> });
+    await w.board.command({ op: 'config', config: workerConfig(cfg, S.localLr, S.server, f) as unknown as Record<string, unknown> });
     // A negative push period: the board waits for each answer (waitsForAnswer).
-    await link.sendCommand({ op: 'start', push: waitsForAnswer(alg) ? -w.push : w.push });
+    await w.board.command({ op: 'start', push: waitsForAnswer(alg) ? -w.push : w.push });
   };
 
   const answer = (k: number, a: WorkerAnswer) => {
     const w = workers[k];
     w.pending.push(a);
-    w.session.link.sendCommand({ op: 'params', bits: paramsBits(a.values), sub: a.theta === null }).catch((err: unknown) => {
+    w.board.command({ op: 'params', bits: paramsBits(a.values), sub: a.theta === null }).catch((err: unknown) => {
       // An answer to a board that restarted meanwhile is void; one the run no longer needs too.
       if (!S.finished && !w.restarting && S.alive[k]) lose(k, err);
     });
@@ -176,7 +211,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.pending = [];
     void (async () => {
       try {
-        await uploadToBoard(w.session, shards[k], `shard ${k + 1} (${names[k]}), again`);
+        await w.board.upload(shards[k], `shard ${k + 1} (${names[k]}), again`);
         if (S.finished) return;
         S.counts.rejoined++;
         S.back(k, `board ${k + 1} (${names[k]}) restarted: it has its shard again and starts from the current parameters`);
@@ -189,11 +224,14 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     })();
   };
 
-  for (let k = 0; k < workers.length; k++) {
+  /** Board k's records to its file and to the server; its loss to the run. */
+  const listen = (k: number) => {
     const w = workers[k];
-    const { link } = w.session;
     w.off.push(
-      link.onRecord((r: ProtocolRecord) => {
+      w.board.onRecord((r: ProtocolRecord) => {
+        // A board the server counts as gone is not heard: what reached it after (a vanished
+        // student's last messages) is neither applied nor in its place's file.
+        if (!S.alive[k]) return;
         if (r.type === 'ack') {
           if (r.op === 'params') {
             w.file.append(r);
@@ -211,19 +249,48 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
           if (!S.finished && !w.restarting) lose(k, new Error(`its run ended (${r.reason}${r.message ? `: ${r.message}` : ''})`));
         }
       }),
-      link.onClosed(() => {
+      w.board.onGone((err) => {
         w.ended = true;
         w.onEnded?.();
-        if (!S.finished) lose(k, new Error(`lost the board on ${names[k]} during the run (unplugged or reset?)`));
+        if (!S.finished) lose(k, err);
       }),
     );
-  }
+  };
+  for (let k = 0; k < workers.length; k++) listen(k);
+
+  // A late joiner takes the place of a board that is gone: that place's shard and file, from the current parameters.
+  const taking = new Array<boolean>(workers.length).fill(false);
+  const seat = async (board: StreamWorker): Promise<number | null> => {
+    const k = S.alive.findIndex((a, i) => !a && !taking[i]);
+    if (S.finished || k < 0) return null;
+    taking[k] = true;
+    try {
+      await board.upload(shards[k], `shard ${k + 1} (${board.name})`);
+    } finally {
+      taking[k] = false;
+    }
+    if (S.finished || S.alive[k]) return null;
+    const w = workers[k];
+    for (const off of w.off) off();
+    w.off = [];
+    w.board.close();
+    w.board = board;
+    w.restarting = false;
+    w.lastAck = -1;
+    names[k] = board.name;
+    listen(k);
+    S.joinedLate++;
+    S.back(k, `${board.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
+    await begin(k).catch((err: unknown) => lose(k, err));
+    return k;
+  };
 
   const onSigint = () => {
     S.finish('stopped', 'stopped by Ctrl-C');
     check();
   };
   process.on('SIGINT', onSigint);
+  run.admit?.(seat);
   try {
     await Promise.all(workers.map((_, k) => begin(k).catch((err: unknown) => lose(k, err))));
     check();
@@ -236,7 +303,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
           w.onEnded = resolve;
           setTimeout(resolve, 10_000).unref();
         });
-        await w.session.link.sendCommand({ op: 'stop' }).catch(() => undefined);
+        await w.board.command({ op: 'stop' }).catch(() => undefined);
         await ended;
       }),
     );
@@ -245,6 +312,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     for (const w of workers) {
       for (const off of w.off) off();
       w.file.close();
+      w.board.close();
     }
   }
   return S.end();

@@ -10,8 +10,8 @@ import { textParallelRecords } from '../../shared/parallel/records.ts';
 import { generateDataset } from '../../shared/parallel/generate.ts';
 import { parseDecimal, quoteCell, readDataset, type CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
-import type { BoardSession } from '../board-session.ts';
 import type { BoardRun } from '../distributed/boards.ts';
+import type { StreamWorker } from '../distributed/stream.ts';
 
 export interface ParallelRun {
   data: CsvDataset;
@@ -23,9 +23,9 @@ export interface ParallelRun {
   cas?: boolean;
   /**
    * Real boards as the workers: each training `round` epochs between exchanges (boards.ts), or, with
-   * `stream`, these boards here in the firmware's worker role, pushing while they train (stream.ts).
+   * `stream`, these boards in the firmware's worker role, pushing while they train (stream.ts).
    */
-  boards?: Omit<BoardRun, 'data' | 'config' | 'parallel'> & { stream?: BoardSession[] };
+  boards?: Omit<BoardRun, 'data' | 'config' | 'parallel'> & { stream?: StreamWorker[] };
 }
 
 export interface ParallelResult {
@@ -43,7 +43,7 @@ export async function runParallel(run: ParallelRun, out: (line: string) => void)
   const t0 = process.hrtime.bigint();
   if (run.boards?.stream !== undefined) {
     const { runOnBoardsStreaming } = await import('../distributed/stream.ts');
-    await runOnBoardsStreaming({ sessions: run.boards.stream, data: run.data, config: run.config, parallel: run.parallel, out: run.boards.out, say: run.boards.say }, sink);
+    await runOnBoardsStreaming({ workers: run.boards.stream, data: run.data, config: run.config, parallel: run.parallel, out: run.boards.out, say: run.boards.say, admit: run.boards.admit }, sink);
     return { work: 0, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   }
   if (run.boards !== undefined) {

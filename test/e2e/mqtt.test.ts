@@ -17,7 +17,8 @@ import { tempDir } from '../helpers/temp.ts';
 import { host, hostInBackground, ROOT, type Running } from './cli.ts';
 
 const DATA = join(ROOT, 'test/fixtures/data/two-features.csv');
-const EASGD = ['--algorithm', 'easgd', '--data', DATA, '--lr', '0.02', '--batch', '1', '--format', 'ndjson'];
+// In rounds (--round 1); the worker role has a test of its own below.
+const EASGD = ['--algorithm', 'easgd', '--data', DATA, '--lr', '0.02', '--batch', '1', '--format', 'ndjson', '--round', '1'];
 const dir = tempDir('pico-mqtt-');
 const env = { PICO_TRAINER_HUBS: join(dir, 'hubs') };
 const picos: VirtualPico[] = [];
@@ -220,4 +221,43 @@ describe('the server over MQTT', () => {
     expect(replay.rounds).toBe(done.counts?.updates);
     expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
   }, 60000);
+
+  it("the worker role over the network: boards push while they train, a late joiner takes a vanished student's place, and the run replays push for push", async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const out = join(mkdtempSync(join(dir, 'worker-')), 'run.ndjson');
+    const args = EASGD.slice(0, -2);
+    const t = hostInBackground(['distributed', ...args, '--out', out, '--listen', '--mqtt-port', String(port), '--workers', '2', '--port', picos[0].path, '--epochs', '20000'], { env });
+    await until('the join command', () => t.err().includes(`--join ${url}`), 20000, [t]);
+    const a = student(url, [picos[1]]);
+    await until('the student to train in its worker role', () => a.err().includes('training in its worker role'), 20000, [t, a]);
+    const pushes = (k: number) => {
+      try {
+        return records(boardFile(out, k)).filter((r) => r.type === 'push').length;
+      } catch {
+        return 0;
+      }
+    };
+    await until('pushes from both boards', () => pushes(0) > 5 && pushes(1) > 5, 30000, [t, a]);
+    a.child.kill('SIGKILL');
+    await until('the teacher to notice', () => /board 2 \(.+\) is gone/.test(t.err()), 20000, [t]);
+    const b = student(url, [picos[2]]);
+    await until('the late joiner to train', () => b.err().includes('training in its worker role'), 20000, [t, b]);
+    expect(t.err()).toMatch(new RegExp(`.+:${picos[2].path} takes the place of board 2: its shard, from the current parameters`));
+    expect(await exitOf(t), t.err()).toBe(0);
+    expect(await exitOf(b, 10000), b.err()).toBe(0);
+    const recs = records(out);
+    const start = recs[0] as StartRecord;
+    expect(start.parallel).toMatchObject({ algorithm: 'easgd', workers: 2, push: [4, 4] });
+    const done = recs[recs.length - 1] as DoneRecord;
+    expect(done).toMatchObject({ type: 'done', reason: 'epochs', counts: { lost_boards: 1, joined_late: 1 } });
+    expectTruth(done, 1e-4);
+    // Place 2's file: the vanished student's run, then the late joiner's, from the server's parameters then.
+    const boards = [0, 1].map((k) => records(boardFile(out, k)));
+    expect(boards[1].filter((r) => r.type === 'start')).toHaveLength(2);
+    const replay = replayBoardRun(recs, boards, parseCsvText(readFileSync(DATA, 'utf8'), DATA));
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.rounds).toBeGreaterThanOrEqual(done.counts?.updates ?? 0);
+    expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
+  }, 90000);
 });

@@ -5,6 +5,7 @@
 // float32, and a board's records as the text lines of the line protocol, which are bit-exact too.
 import type { TrainConfig } from '../../../shared/config.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol.ts';
+import type { Command } from '../../../shared/wire.ts';
 import { UserError } from '../../errors.ts';
 
 export const TOPIC_ROOT = 'pico-trainer';
@@ -24,6 +25,8 @@ export const topics = {
   shard: (run: string, worker: string) => `${TOPIC_ROOT}/${run}/worker/${worker}/shard`,
   /** Teacher → worker: train one round (RoundMessage). */
   round: (run: string, worker: string) => `${TOPIC_ROOT}/${run}/worker/${worker}/round`,
+  /** Teacher → worker: a command for its board, in its worker role (CommandMessage). */
+  command: (run: string, worker: string) => `${TOPIC_ROOT}/${run}/worker/${worker}/command`,
   /** Teacher → worker: stop the round in progress (StopMessage). */
   stop: (run: string, worker: string) => `${TOPIC_ROOT}/${run}/worker/${worker}/stop`,
   /** Worker → teacher: the shard is on the board, a round's done record, or what failed (ResultMessage). */
@@ -101,6 +104,14 @@ export interface RoundMessage extends Envelope {
   init: string;
 }
 
+/** A command for the board (shared/wire.ts), in the worker role: config, start, params, stop. */
+export interface CommandMessage extends Envelope {
+  type: 'command';
+  worker: string;
+  seq: number;
+  command: Command;
+}
+
 export interface StopMessage extends Envelope {
   type: 'stop';
   worker: string;
@@ -110,7 +121,12 @@ export type ResultMessage = Envelope & { worker: string } & (
     | { type: 'uploaded' }
     /** `record`: the round's done record as a protocol line; `lines`: the records sent for the round. */
     | { type: 'done'; seq: number; record: string; lines: number }
-    | { type: 'failed'; seq?: number; message: string }
+    /** `command`: the seq is a command's (CommandMessage), not a round's. */
+    | { type: 'failed'; seq?: number; message: string; command?: boolean }
+    /** A command's answer: the board's ack as a protocol line. */
+    | { type: 'acked'; seq: number; record: string }
+    /** The board is gone (unplugged), in the worker role, where no round is there to fail. */
+    | { type: 'gone'; message: string }
   );
 
 export interface RecordsMessage extends Envelope {
@@ -126,7 +142,7 @@ export interface EndMessage extends Envelope {
   message?: string;
 }
 
-export type Message = RunAnnouncement | JoinMessage | AnswerMessage | LeaveMessage | ShardMessage | RoundMessage | StopMessage | ResultMessage | RecordsMessage | EndMessage;
+export type Message = RunAnnouncement | JoinMessage | AnswerMessage | LeaveMessage | ShardMessage | RoundMessage | CommandMessage | StopMessage | ResultMessage | RecordsMessage | EndMessage;
 
 /** A message without its envelope (one kind of message at a time). */
 export type Body<M extends Message = Message> = M extends unknown ? Omit<M, 'protocol' | 'run'> : never;
@@ -166,6 +182,8 @@ export function decode(payload: Buffer | string): Message | null {
         return isStr(o.worker) && isStr(o.label) && isInt(o.features) && isInt(o.rows) && isStr(o.data);
       case 'round':
         return isStr(o.worker) && isInt(o.seq) && isObj(o.config) && isStr(o.init);
+      case 'command':
+        return isStr(o.worker) && isInt(o.seq) && isObj(o.command) && isStr(o.command.op);
       case 'stop':
         return isStr(o.worker);
       case 'uploaded':
@@ -173,6 +191,10 @@ export function decode(payload: Buffer | string): Message | null {
       case 'done':
         return isStr(o.worker) && isInt(o.seq) && isStr(o.record) && isInt(o.lines);
       case 'failed':
+        return isStr(o.worker) && isStr(o.message);
+      case 'acked':
+        return isStr(o.worker) && isInt(o.seq) && isStr(o.record);
+      case 'gone':
         return isStr(o.worker) && isStr(o.message);
       case 'records':
         return isStr(o.worker) && isInt(o.seq) && Array.isArray(o.lines) && o.lines.every(isStr);

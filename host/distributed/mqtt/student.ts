@@ -13,6 +13,7 @@ import { UserError } from '../../errors.ts';
 import { runOnBoard } from '../../jobs.ts';
 import { LinkClosedError } from '../../link/errors.ts';
 import { uploadToBoard } from '../../upload.ts';
+import { isRunRecord } from '../../monitor/run-file.ts';
 import { connectBroker } from './connection.ts';
 import {
   base64ToF32,
@@ -29,6 +30,7 @@ import {
   type RecordsMessage,
   type ResultMessage,
   type RoundMessage,
+  type CommandMessage,
   type RunAnnouncement,
   type ShardMessage,
 } from './messages.ts';
@@ -78,6 +80,9 @@ interface Worker {
   /** The last round request taken. */
   seq: number;
   last: DoneRecord | null;
+  /** The worker role: the last command taken, and the forwarding of the board's records while it lasts. */
+  commandSeq: number;
+  streaming: (() => void) | null;
 }
 
 export async function joinRun(o: JoinOptions): Promise<void> {
@@ -112,7 +117,7 @@ export async function joinRun(o: JoinOptions): Promise<void> {
 
   const joiner = shortId();
   const name = o.name ?? hostname();
-  const workers: Worker[] = sessions.map((session, i) => ({ id: `${joiner}-${i + 1}`, session, state: 'offered', rounds: 0, busy: false, seq: 0, last: null }));
+  const workers: Worker[] = sessions.map((session, i) => ({ id: `${joiner}-${i + 1}`, session, state: 'offered', rounds: 0, busy: false, seq: 0, last: null, commandSeq: 0, streaming: null }));
   const byId = new Map(workers.map((w) => [w.id, w]));
   const vanished: Omit<LeaveMessage, 'protocol' | 'run'> = { type: 'leave', joiner, reason: 'vanished' };
   let client: MqttClient;
@@ -137,7 +142,7 @@ export async function joinRun(o: JoinOptions): Promise<void> {
     };
   });
 
-  const stopBoards = () => Promise.all(workers.filter((w) => w.busy).map((w) => w.session.link.sendCommand({ op: 'stop' }).catch(() => undefined)));
+  const stopBoards = () => Promise.all(workers.filter((w) => w.busy || w.streaming).map((w) => w.session.link.sendCommand({ op: 'stop' }).catch(() => undefined)));
   const boardGone = (w: Worker, err: Error) => {
     w.state = 'out';
     say(`${w.session.path} is gone: ${err.message}`);
@@ -206,6 +211,55 @@ export async function joinRun(o: JoinOptions): Promise<void> {
     if (lost) boardGone(w, lost);
   };
 
+  /**
+   * The worker role: from its first command on, every record the board prints (its pushes, the acks
+   * of the answers it takes, its epochs) goes to the teacher in order, a push or an ack at once (the
+   * server waits for them), the rest in batches; its unplugging is told as `gone`.
+   */
+  const stream = (w: Worker) => {
+    if (w.streaming) return;
+    say(`${w.session.path}: training in its worker role for the teacher's server`);
+    let lines: string[] = [];
+    const flush = () => {
+      if (lines.length === 0) return;
+      const batch: Omit<RecordsMessage, 'protocol' | 'run'> = { type: 'records', worker: w.id, seq: 0, lines };
+      lines = [];
+      publish(topics.records(run, w.id), encode(run, batch)).catch(() => undefined);
+    };
+    const timer = setInterval(flush, FLUSH_MS);
+    timer.unref();
+    const offRecord = w.session.link.onRecord((r) => {
+      if (r.type === 'ack' ? r.op !== 'params' : !isRunRecord(r)) return;
+      lines.push(formatRecord(r));
+      if (r.type === 'push' || r.type === 'ack' || r.type === 'hello' || lines.length >= FLUSH_LINES) flush();
+    });
+    const offClosed = w.session.link.onClosed(() => {
+      flush();
+      const why = `lost the board on ${w.session.path} during the run (unplugged or reset?)`;
+      void result(w, { type: 'gone', message: why });
+      boardGone(w, new LinkClosedError(why));
+    });
+    w.streaming = () => {
+      flush();
+      clearInterval(timer);
+      offRecord();
+      offClosed();
+    };
+  };
+
+  const onCommand = async (w: Worker, m: CommandMessage) => {
+    // A message the broker delivers twice (QoS 1) is taken once.
+    if (m.seq <= w.commandSeq || w.state === 'out' || ending) return;
+    w.commandSeq = m.seq;
+    stream(w);
+    try {
+      const ack = await w.session.link.sendCommand(m.command);
+      await result(w, { type: 'acked', seq: m.seq, record: formatRecord(ack) });
+    } catch (err) {
+      await result(w, { type: 'failed', seq: m.seq, message: (err as Error).message, command: true });
+    }
+  };
+
   const active = new Set<Promise<void>>();
   let ended = '';
   client.on('message', (topic, payload) => {
@@ -243,6 +297,7 @@ export async function joinRun(o: JoinOptions): Promise<void> {
       active.add(p);
       void p.catch(() => undefined).finally(() => active.delete(p));
     }
+    else if (m.type === 'command') void onCommand(w, m);
     else if (m.type === 'stop') void w.session.link.sendCommand({ op: 'stop' }).catch(() => undefined);
   });
   client.on('close', () => settle(new UserError(`lost the MQTT broker at ${target.broker} (the teacher's host ended, or the network dropped); stopped this host's boards`)));
@@ -258,7 +313,7 @@ export async function joinRun(o: JoinOptions): Promise<void> {
   process.on('SIGINT', onSigint);
 
   try {
-    const mine = workers.flatMap((w) => [topics.shard(run, w.id), topics.round(run, w.id), topics.stop(run, w.id)]);
+    const mine = workers.flatMap((w) => [topics.shard(run, w.id), topics.round(run, w.id), topics.command(run, w.id), topics.stop(run, w.id)]);
     await client.subscribeAsync([topics.answer(run, joiner), topics.end(run), topics.current, ...mine], { qos: 1 });
     const join: Omit<JoinMessage, 'protocol' | 'run'> = {
       type: 'join',
@@ -279,6 +334,7 @@ export async function joinRun(o: JoinOptions): Promise<void> {
     const grace = new Promise<void>((r) => setTimeout(r, 3000).unref());
     await Promise.race([Promise.all(active), grace]);
     await stopBoards();
+    for (const w of workers) w.streaming?.();
     for (const w of workers) if (w.rounds > 0) say(`${w.session.path}: ${w.rounds} round${w.rounds === 1 ? '' : 's'}${w.last && w.last.loss !== null ? `, last loss on its shard ${w.last.loss}` : ''}`);
     client.removeAllListeners('close');
     await client.endAsync().catch(() => undefined);

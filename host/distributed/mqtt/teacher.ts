@@ -9,11 +9,14 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { TrainConfig } from '../../../shared/config.ts';
-import { formatRecord, parseRecord, PROTOCOL_VERSION, type DoneRecord } from '../../../shared/protocol.ts';
+import { formatRecord, parseRecord, PROTOCOL_VERSION, type AckRecord, type DoneRecord, type ProtocolRecord } from '../../../shared/protocol.ts';
+import type { Command } from '../../../shared/wire.ts';
+import { BoardError } from '../../link/errors.ts';
+import type { StreamWorker } from '../stream.ts';
 import type { CsvDataset } from '../../csv.ts';
 import { UserError } from '../../errors.ts';
 import { qrForTerminal } from '../../web/address.ts';
-import type { RoundWorker } from '../boards.ts';
+import type { LateWorker, RoundWorker } from '../boards.ts';
 import { connectBroker, joinAddresses, startEmbeddedBroker, type EmbeddedBroker } from './connection.ts';
 import {
   decode,
@@ -25,6 +28,7 @@ import {
   topics,
   wireConfig,
   type AnswerMessage,
+  type CommandMessage,
   type EndMessage,
   type JoinMessage,
   type LeaveMessage,
@@ -53,10 +57,15 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-/** A board on a student's laptop as a RoundWorker (see the top of this file). */
-export class RemoteWorker implements RoundWorker {
+/** A board on a student's laptop as a RoundWorker and a StreamWorker (see the top of this file). */
+export class RemoteWorker implements RoundWorker, StreamWorker {
   private seq = 0;
   private pending: Pending | null = null;
+  /** Commands sent (the worker role) and not answered yet, by seq. */
+  private commands = new Map<number, { resolve(r: AckRecord): void; reject(err: Error): void }>();
+  private commandSeq = 0;
+  private recordListeners: ((r: ProtocolRecord) => void)[] = [];
+  private goneListeners: ((err: Error) => void)[] = [];
   private why: string | null = null;
   private out: { path: string; fd: number } | null = null;
   private received = new Map<number, number>();
@@ -87,6 +96,34 @@ export class RemoteWorker implements RoundWorker {
     return done as DoneRecord;
   }
 
+  /** A command for the board (the worker role): the student's host types it and answers with the board's ack. */
+  command(cmd: Command): Promise<AckRecord> {
+    if (this.why !== null) return Promise.reject(new UserError(this.why));
+    const seq = ++this.commandSeq;
+    return new Promise((resolve, reject) => {
+      this.commands.set(seq, { resolve, reject });
+      const m: Omit<CommandMessage, 'protocol' | 'run'> = { type: 'command', worker: this.id, seq, command: cmd };
+      this.publish(topics.command(this.run, this.id), encode(this.run, m)).catch((err: Error) => {
+        this.commands.delete(seq);
+        reject(new UserError(`${this.name}: could not send to it (${err.message})`));
+      });
+    });
+  }
+
+  onRecord(cb: (r: ProtocolRecord) => void): () => void {
+    this.recordListeners.push(cb);
+    return () => {
+      this.recordListeners = this.recordListeners.filter((x) => x !== cb);
+    };
+  }
+
+  onGone(cb: (err: Error) => void): () => void {
+    this.goneListeners.push(cb);
+    return () => {
+      this.goneListeners = this.goneListeners.filter((x) => x !== cb);
+    };
+  }
+
   async stop(): Promise<void> {
     if (this.why !== null) return;
     const m: Omit<StopMessage, 'protocol' | 'run'> = { type: 'stop', worker: this.id };
@@ -108,6 +145,9 @@ export class RemoteWorker implements RoundWorker {
       clearTimeout(p.timer);
       p.reject(new UserError(why));
     }
+    for (const c of this.commands.values()) c.reject(new UserError(why));
+    this.commands.clear();
+    for (const cb of this.goneListeners) cb(new UserError(why));
   }
 
   get gone(): boolean {
@@ -115,6 +155,17 @@ export class RemoteWorker implements RoundWorker {
   }
 
   onResult(m: ResultMessage): void {
+    if (m.type === 'acked' || (m.type === 'failed' && m.command === true)) {
+      const c = this.commands.get(m.seq as number);
+      if (!c) return;
+      this.commands.delete(m.seq as number);
+      const r = m.type === 'acked' ? parseRecord(m.record) : null;
+      if (r !== null && r.type === 'ack') c.resolve(r);
+      else if (r !== null && r.type === 'error') c.reject(new BoardError(r));
+      else c.reject(new UserError(`${this.name}: ${m.type === 'failed' ? m.message : 'its answer is not an ack'}`));
+      return;
+    }
+    if (m.type === 'gone') return this.lost(`${this.name}: ${m.message}`);
     const p = this.pending;
     if (!p) return;
     if (m.type === 'failed') {
@@ -139,6 +190,7 @@ export class RemoteWorker implements RoundWorker {
       if (r === null) continue;
       n++;
       if (this.out) writeSync(this.out.fd, formatRecord(r) + '\n');
+      for (const cb of this.recordListeners) cb(r);
     }
     const total = (this.received.get(m.seq) ?? 0) + n;
     this.received.set(m.seq, total);
@@ -172,7 +224,7 @@ export class RemoteWorker implements RoundWorker {
 }
 
 /** Puts a worker in the place of one that is gone; its number (0-based), or null when none is free. */
-export type Seat = (worker: RoundWorker) => Promise<number | null>;
+export type Seat = (worker: LateWorker) => Promise<number | null>;
 
 export interface ClassroomOptions {
   /** --broker: an existing broker's URL, instead of embedding one. */
@@ -374,6 +426,8 @@ export class Classroom {
       case 'uploaded':
       case 'done':
       case 'failed':
+      case 'acked':
+      case 'gone':
         return this.workers.get(m.worker)?.onResult(m);
       case 'records':
         return this.workers.get(m.worker)?.onRecords(m);
