@@ -186,6 +186,24 @@ describe('the server over MQTT', () => {
       expect(late.code).toBe(1);
       expect(late.stderr).toMatch(new RegExp(`^host: --join ${url}: run \\w+ has ended \\(epochs\\); ask the teacher for the next one\\n$`));
     }, 60000);
+
+    it('trains one model through Mosquitto in the worker role, replayed push for push', async () => {
+      const url = `mqtt://127.0.0.1:${port}`;
+      const out = join(mkdtempSync(join(dir, 'mosquitto-worker-')), 'run.ndjson');
+      const t = hostInBackground(['distributed', ...EASGD.slice(0, -2), '--out', out, '--broker', url, '--workers', '2', '--port', picos[0].path, '--epochs', '6000'], { env });
+      await until('the join command', () => t.err().includes(`--join ${url}`), 20000, [t]);
+      const s = student(url, [picos[1]]);
+      expect(await exitOf(t), t.err()).toBe(0);
+      expect(await exitOf(s, 10000), s.err()).toBe(0);
+      expect(s.err()).toMatch(/training in its worker role/);
+      const recs = records(out);
+      const done = recs[recs.length - 1] as DoneRecord;
+      expect(done).toMatchObject({ type: 'done', reason: 'epochs' });
+      expectTruth(done, 1e-4);
+      const replay = replayBoardRun(recs, [0, 1].map((k) => records(boardFile(out, k))), parseCsvText(readFileSync(DATA, 'utf8'), DATA));
+      expect(replay.mismatches).toEqual([]);
+      expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
+    }, 60000);
   });
 
   it('treats a student that vanishes like an unplugged board; a late joiner takes its place; Ctrl-C leaves', async () => {
