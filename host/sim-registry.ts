@@ -12,6 +12,8 @@ export interface SimEntry {
   path: string;
   pid: number;
   runtime?: SimRuntime;
+  /** The virtual board's serial number: the same across an unplug and a replug (a new port), as a USB board's. */
+  serial?: string;
 }
 
 export function registryFile(): string {
@@ -61,9 +63,9 @@ function removeMineSync(): void {
 }
 
 /** Lists this process's simulator at `simPath` until it is unregistered or the process exits. */
-export async function registerSim(simPath: string, runtime?: SimRuntime): Promise<void> {
+export async function registerSim(simPath: string, runtime?: SimRuntime, serial?: string): Promise<void> {
   const entries = readEntries().filter((e) => alive(e) && e.path !== simPath);
-  entries.push(runtime === undefined ? { path: simPath, pid: process.pid } : { path: simPath, pid: process.pid, runtime });
+  entries.push({ path: simPath, pid: process.pid, ...(runtime === undefined ? {} : { runtime }), ...(serial === undefined ? {} : { serial }) });
   writeEntries(entries);
   mine.add(simPath);
   if (!exitHookInstalled) {
@@ -85,8 +87,8 @@ export function findRunningSims(): string[] {
 }
 
 /** The running simulators with the runtime each runs (Kaluma when the entry does not say). */
-export function findRunningSimEntries(): { path: string; runtime: SimRuntime }[] {
+export function findRunningSimEntries(): { path: string; runtime: SimRuntime; serial?: string }[] {
   return readEntries()
     .filter(alive)
-    .map((e) => ({ path: e.path, runtime: e.runtime === 'espruino' ? 'espruino' : 'kaluma' }));
+    .map((e) => ({ path: e.path, runtime: e.runtime === 'espruino' ? 'espruino' : 'kaluma', ...(typeof e.serial === 'string' ? { serial: e.serial } : {}) }));
 }

@@ -53,7 +53,7 @@ export async function benchBoards(firmware: string, opts: { quick: boolean; log:
             const r =
               form === 'rounds'
                 ? await runOnBoardsAsWorkers({ workers: sessions.map(localBoard), data, config, parallel, round: 1, out, say: () => undefined }, QUIET)
-                : await runOnBoardsStreaming({ workers: sessions.map(localStreamWorker), data, config, parallel, out, say: () => undefined }, QUIET);
+                : await runOnBoardsStreaming({ workers: sessions.map((s) => localStreamWorker(s)), data, config, parallel, out, say: () => undefined }, QUIET);
             const seconds = (performance.now() - t0) / 1000;
             rows.push({ form, pace, boards: n, pushesPerSecond: r.counts.pushes / seconds, sampleUpdatesPerSecond: (epochs * samples) / seconds, seconds });
           } finally {

@@ -189,7 +189,7 @@ export function register(program: Command): void {
       // while they train), unless --round asks for rounds; sync, and boards on other laptops, train rounds.
       const streaming = o.round === undefined && (WORKER_ALGORITHMS as readonly string[]).includes(algorithm);
       // Gathered: this computer's boards first, then those of the students (Classroom.gather).
-      const stream = !streaming ? undefined : gathered ? [...sessions.map(localStreamWorker), ...(gathered.slice(sessions.length) as RemoteWorker[])] : sessions.map(localStreamWorker);
+      const stream = !streaming ? undefined : gathered ? [...sessions.map((s) => localStreamWorker(s)), ...(gathered.slice(sessions.length) as RemoteWorker[])] : sessions.map((s) => localStreamWorker(s));
       const boards = gathered ? { workers: gathered, round, out: out as string, say, admit: room?.admit.bind(room), stream } : sessions.length > 0 ? { workers: stream ? [] : sessions.map(localBoard), round, out: out as string, say, stream } : undefined;
       result = await runParallel({ data, config, parallel, threads, cas: o.cas, boards }, (line) => {
         if (fd >= 0) writeSync(fd, line + '\n');

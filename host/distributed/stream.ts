@@ -24,6 +24,7 @@ import { UserError } from '../errors.ts';
 import { isRunRecord, RunFile } from '../monitor/run-file.ts';
 import { uploadToBoard } from '../upload.ts';
 import { boardFile, paramsOfDone, type LateWorker } from './boards.ts';
+import { awaitReplug, serialOf } from './replug.ts';
 import { BoardServer, boardShards } from './server-run.ts';
 import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, WORKER_ALGORITHMS, workerRefusal, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
 
@@ -45,19 +46,29 @@ export interface StreamWorker {
   onRecord(cb: (r: ProtocolRecord) => void): () => void;
   /** The board is gone: unplugged, or its laptop left. */
   onGone(cb: (err: Error) => void): () => void;
+  /** A board of this computer, once gone: waits for it to be plugged back in (until `over()`), and is it again, or null. */
+  comeBack?(over: () => boolean): Promise<StreamWorker | null>;
   close(): void;
 }
 
-/** A board on this computer as a StreamWorker. */
-export function localStreamWorker(session: BoardSession): StreamWorker {
+/** A board on this computer as a StreamWorker; `owned`: its session is the worker's to close (one opened when it came back). */
+export function localStreamWorker(session: BoardSession, owned = false): StreamWorker {
   const { link } = session;
+  // Its serial number, looked up while it is here: what finds it again once it is plugged back in.
+  const serial = serialOf(session.path).catch(() => undefined);
   return {
     name: session.path,
     upload: (shard, label) => uploadToBoard(session, shard, label),
     command: (cmd) => link.sendCommand(cmd),
     onRecord: (cb) => link.onRecord(cb),
     onGone: (cb) => link.onClosed(() => cb(new Error(`lost the board on ${session.path} during the run (unplugged or reset?)`))),
-    close() {},
+    async comeBack(over) {
+      const again = await awaitReplug(session.path, await serial, over);
+      return again ? localStreamWorker(again, true) : null;
+    },
+    close() {
+      if (owned) void session.close().catch(() => undefined);
+    },
   };
 }
 
@@ -252,7 +263,18 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
       w.board.onGone((err) => {
         w.ended = true;
         w.onEnded?.();
-        if (!S.finished) lose(k, err);
+        if (S.finished) return;
+        lose(k, err);
+        // A board of this computer may be plugged back in: then it takes its place again.
+        const board = w.board;
+        if (board.comeBack) {
+          void board.comeBack(() => S.finished).then((back) => {
+            if (back === null) return;
+            return seat(back, k).then((placed) => {
+              if (placed === null) back.close();
+            });
+          });
+        }
       }),
     );
   };
@@ -260,9 +282,10 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
 
   // A late joiner takes the place of a board that is gone: that place's shard and file, from the current parameters.
   const taking = new Array<boolean>(workers.length).fill(false);
-  const seat = async (board: StreamWorker): Promise<number | null> => {
-    const k = S.alive.findIndex((a, i) => !a && !taking[i]);
-    if (S.finished || k < 0) return null;
+  const seat = async (board: StreamWorker, place?: number): Promise<number | null> => {
+    // A board plugged back in takes its own place; a late joiner the first that is free.
+    const k = place ?? S.alive.findIndex((a, i) => !a && !taking[i]);
+    if (S.finished || k < 0 || S.alive[k] || taking[k]) return null;
     taking[k] = true;
     try {
       await board.upload(shards[k], `shard ${k + 1} (${board.name})`);
@@ -279,8 +302,13 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.lastAck = -1;
     names[k] = board.name;
     listen(k);
-    S.joinedLate++;
-    S.back(k, `${board.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
+    if (place === undefined) {
+      S.joinedLate++;
+      S.back(k, `${board.name} takes the place of board ${k + 1}: its shard, from the current parameters`);
+    } else {
+      S.counts.rejoined++;
+      S.back(k, `board ${k + 1} (${board.name}) is plugged back in: it has its shard again and starts from the current parameters`);
+    }
     await begin(k).catch((err: unknown) => lose(k, err));
     return k;
   };
@@ -290,7 +318,7 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     check();
   };
   process.on('SIGINT', onSigint);
-  run.admit?.(seat);
+  run.admit?.((board) => seat(board));
   try {
     await Promise.all(workers.map((_, k) => begin(k).catch((err: unknown) => lose(k, err))));
     check();

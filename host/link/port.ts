@@ -93,7 +93,7 @@ export async function scanDevAcm(devDir = '/dev', sysDir = '/sys/class/tty'): Pr
 }
 
 /** Paths of running virtual Picos (`npx host sim`); never fails a listing. */
-export async function findSims(): Promise<{ path: string; runtime: 'kaluma' | 'espruino' }[]> {
+export async function findSims(): Promise<{ path: string; runtime: 'kaluma' | 'espruino'; serial?: string }[]> {
   try {
     return findRunningSimEntries();
   } catch {
@@ -105,10 +105,10 @@ export async function findSims(): Promise<{ path: string; runtime: 'kaluma' | 'e
 export async function listPorts(): Promise<PortInfo[]> {
   const [serial, sims] = await Promise.all([listSerialPorts(), findSims()]);
   const out = serial.slice();
-  for (const { path, runtime } of sims) {
+  for (const { path, runtime, serial } of sims) {
     const known = out.find((p) => p.path === path);
     if (known) known.sim = true;
-    else out.push({ path, manufacturer: `pico-trainer virtual ${runtime === 'espruino' ? 'Espruino' : 'Pico'}`, pico: false, sim: true, runtime });
+    else out.push({ path, manufacturer: `pico-trainer virtual ${runtime === 'espruino' ? 'Espruino' : 'Pico'}`, pico: false, sim: true, runtime, ...(serial ? { serialNumber: serial } : {}) });
   }
   return out;
 }

@@ -38,6 +38,8 @@ export abstract class PtyBoard {
   protected stallTimer: NodeJS.Timeout | null = null;
   protected gone = false;
   private registered = false;
+  /** Its serial number in the registry: the same after a replug, as a USB board's (its port is new). */
+  readonly serial = `sim-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   /** `name` for messages ("virtual Pico"); `runtime` for the registry; `prepareWorker` builds the board thread's bundle. */
   constructor(
@@ -81,7 +83,7 @@ export abstract class PtyBoard {
   async boot(register: boolean): Promise<void> {
     await this.startBoard();
     if (register) {
-      await registerSim(this.path, this.runtime);
+      await registerSim(this.path, this.runtime, this.serial);
       this.registered = true;
     }
   }
@@ -109,7 +111,7 @@ export abstract class PtyBoard {
     this.pty = new PtyPair((bytes) => this.takeFromHost(bytes));
     this.gone = false;
     await this.startBoard();
-    if (this.registered) await registerSim(this.path, this.runtime);
+    if (this.registered) await registerSim(this.path, this.runtime, this.serial);
     return this.path;
   }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatF32, type DoneRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
 import { parseCsvText } from '../../host/csv.ts';
+import { boardFile } from '../../host/distributed/boards.ts';
 import { replayBoardRun } from '../../host/distributed/replay.ts';
 import { startVirtualPico } from '../../host/sim/virtual-pico.ts';
 import { tempDir } from '../helpers/temp.ts';
@@ -59,6 +60,20 @@ describe('boards as workers', () => {
       expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
     }, 120000);
   }
+
+  it("sync: three boards, one seed sample each, fit the seed scripts' y = w·x at the barrier (w = 2 within 1e-4)", async () => {
+    const SEED = join(ROOT, 'test/fixtures/data/seed.csv');
+    const out = join(mkdtempSync(join(dir, 'seed-sync-')), 'run.ndjson');
+    const r = await host(['distributed', '--algorithm', 'sync', ...picos.slice(0, 3).flatMap((p) => ['--port', p.path]), '--data', SEED, '--no-bias', '--lr', '0.05', '--epochs', '200', '--format', 'ndjson', '--out', out], { env, timeoutMs: 120000 });
+    expect(r.code, r.stderr).toBe(0);
+    const recs = records(out);
+    const done = recs[recs.length - 1] as DoneRecord;
+    expect(done.reason).toBe('epochs');
+    expect(Math.abs(done.w[0] - 2)).toBeLessThan(1e-4);
+    const replay = replayBoardRun(recs, [0, 1, 2].map((k) => records(boardFile(out, k))), parseCsvText(readFileSync(SEED, 'utf8'), SEED));
+    expect(replay.mismatches).toEqual([]);
+    expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
+  }, 120000);
 
   it('goes on with the others when a board is unplugged, and says so', async () => {
     const out = join(mkdtempSync(join(dir, 'unplug-')), 'run.ndjson');

@@ -42,7 +42,6 @@ function expectReplay(out: string, data: string): void {
   expect(Array.from(replay.server, formatF32)).toEqual([...done.w, done.b].map(formatF32));
 }
 
-const spawnHost = (args: string[]) => hostInBackground(args, { env });
 
 async function until(ok: () => boolean, ms = 20000): Promise<void> {
   for (let t = 0; t < ms && !ok(); t += 50) await new Promise((r) => setTimeout(r, 50));
@@ -88,10 +87,16 @@ describe('boards in their worker role', () => {
     }, 180000);
   }
 
-  for (const [algorithm, options] of Object.entries({ downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1'], easgd: ['--lr', '0.02'] })) {
+  const SEED_SETTINGS: Record<string, string[]> = {
+    downpour: ['--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '1200'],
+    easgd: ['--lr', '0.02', '--epochs', '1200'],
+    hogwild: ['--lr', '0.02', '--batch', '1', '--epochs', '300'],
+    adarevision: ['--lr', '0.3', '--batch', '1', '--epochs', '300'],
+  };
+  for (const [algorithm, options] of Object.entries(SEED_SETTINGS)) {
     it(`${algorithm}: three boards, one seed sample each, fit the seed scripts' y = w·x (w = 2 within 1e-4)`, async () => {
       const out = join(mkdtempSync(join(dir, `seed-${algorithm}-`)), 'run.ndjson');
-      const r = await host(['distributed', '--algorithm', algorithm, ...ports(3), '--data', SEED, '--no-bias', ...options, '--epochs', '1200', '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
+      const r = await host(['distributed', '--algorithm', algorithm, ...ports(3), '--data', SEED, '--no-bias', ...options, '--format', 'ndjson', '--out', out], { env, timeoutMs: 150000 });
       expect(r.code, r.stderr).toBe(0);
       const done = records(out).pop() as DoneRecord;
       expect(done.reason).toBe('epochs');
@@ -101,45 +106,63 @@ describe('boards in their worker role', () => {
     }, 180000);
   }
 
-  it('goes on when a board is unplugged, gives a reset board its shard and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
-    const out = join(mkdtempSync(join(dir, 'faults-')), 'run.ndjson');
-    const run = spawnHost(['distributed', '--algorithm', 'downpour', ...ports(), '--data', TWO, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out]);
-    const pushesOf = (k: number) => {
-      const f = boardFiles(out)[k];
-      return f ? records(f).filter((x) => x.type === 'push').length : 0;
-    };
-    await until(() => pushesOf(2) > 20 && pushesOf(3) > 20);
-    await picos[3].unplug();
-    await until(() => /board 4 .* is gone/.test(run.err()));
-    expect(run.err()).toMatch(/board 4 \(\/dev\/pts\/\d+\) is gone: .*the server goes on with the others/);
-    await picos[2].reset();
-    await until(() => /board 3 .* restarted/.test(run.err()));
-    expect(run.err()).toMatch(/board 3 \(\/dev\/pts\/\d+\) restarted: it has its shard again and starts from the current parameters/);
-    // It trains again: its file gains a second run that pushes.
-    const afterReboot = () => {
-      const b = records(boardFiles(out)[2]);
-      return b.slice(b.findIndex((x) => x.type === 'hello') + 1).filter((x) => x.type === 'push').length;
-    };
-    await until(() => afterReboot() > 5);
-    expect(afterReboot()).toBeGreaterThan(5);
-    run.child.kill('SIGINT');
-    expect(await run.exited).toBe(0);
-    const recs = records(out);
-    expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 1, rejoined: 1 } });
-    expect(recs.filter((x) => x.type === 'worker_state')).toEqual([
-      expect.objectContaining({ worker: 3, state: 'gone' }),
-      expect.objectContaining({ worker: 2, state: 'back' }),
-    ]);
-    // The boards still there end their files with their done record.
-    const files = boardFiles(out);
-    for (const k of [0, 1, 2]) {
-      const b = records(files[k]);
-      expect(b[b.length - 1].type).toBe('done');
+  it('goes on when a board is unplugged and takes it back when it is plugged in again, gives a reset board its shard and the current parameters, and stops every board on Ctrl-C with the files complete', async () => {
+    // The fourth board is registered as `npx host sim` registers one, in a registry of this test's
+    // own: unplugged and plugged back in, it comes back on a new port with the same serial number.
+    const realTmp = process.env.TMPDIR;
+    const tmp = mkdtempSync(join(dir, 'registry-'));
+    process.env.TMPDIR = tmp;
+    const fourth = await startVirtualPico({ pace: 'board', register: true });
+    try {
+      const envHere = { ...env, TMPDIR: tmp };
+      expect((await host(['flash', '--port', fourth.path], { env: envHere, timeoutMs: 120000 })).code).toBe(0);
+      const out = join(mkdtempSync(join(dir, 'faults-')), 'run.ndjson');
+      const run = hostInBackground(['distributed', '--algorithm', 'downpour', ...ports(3), '--port', fourth.path, '--data', TWO, '--lr', '0.3', '--local-lr', '0.02', '--batch', '1', '--epochs', '100000', '--format', 'ndjson', '--out', out], { env: envHere });
+      const pushesOf = (k: number) => {
+        const f = boardFiles(out)[k];
+        return f ? records(f).filter((x) => x.type === 'push').length : 0;
+      };
+      await until(() => pushesOf(2) > 20 && pushesOf(3) > 20);
+      await fourth.unplug();
+      await until(() => /board 4 .* is gone/.test(run.err()));
+      expect(run.err()).toMatch(/board 4 \(\/dev\/pts\/\d+\) is gone: .*the server goes on with the others/);
+      const before = pushesOf(3);
+      const path = await fourth.replug();
+      await until(() => /board 4 .* is plugged back in/.test(run.err()));
+      expect(run.err()).toMatch(new RegExp(`board 4 \\(${path}\\) is plugged back in: it has its shard again and starts from the current parameters`));
+      await until(() => pushesOf(3) > before + 5);
+      expect(pushesOf(3)).toBeGreaterThan(before + 5);
+      await picos[2].reset();
+      await until(() => /board 3 .* restarted/.test(run.err()));
+      expect(run.err()).toMatch(/board 3 \(\/dev\/pts\/\d+\) restarted: it has its shard again and starts from the current parameters/);
+      // It trains again: its file gains a second run that pushes.
+      const afterReboot = () => {
+        const b = records(boardFiles(out)[2]);
+        return b.slice(b.findIndex((x) => x.type === 'hello') + 1).filter((x) => x.type === 'push').length;
+      };
+      await until(() => afterReboot() > 5);
+      expect(afterReboot()).toBeGreaterThan(5);
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      const recs = records(out);
+      expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C', counts: { lost_boards: 1, rejoined: 2 } });
+      expect(recs.filter((x) => x.type === 'worker_state')).toEqual([
+        expect.objectContaining({ worker: 3, state: 'gone' }),
+        expect.objectContaining({ worker: 3, state: 'back' }),
+        expect.objectContaining({ worker: 2, state: 'back' }),
+      ]);
+      // Every board ends its file with its done record (the fourth's second run too).
+      for (const f of boardFiles(out)) {
+        const b = records(f);
+        expect(b[b.length - 1].type).toBe('done');
+      }
+      // The replay covers the unplugged board's two runs and the reset board's two.
+      expectReplay(out, TWO);
+    } finally {
+      await fourth.close();
+      if (realTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = realTmp;
     }
-    // The replay covers the unplugged board's pushes and the reset board's two runs.
-    expectReplay(out, TWO);
-    const path = await picos[3].replug();
-    expect((await host(['flash', '--port', path], { env, timeoutMs: 120000 })).code).toBe(0);
   }, 240000);
 
   it("applies a far slower board's stale pushes, recording their staleness, and never waits for it", async () => {
