@@ -5,7 +5,7 @@
 // the answers taken where the board took them, the pushes applied in the server's order), meets
 // every push bit for bit and ends at the server's parameters. The faults: a board unplugged, a
 // board reset, a board far slower than the rest, Ctrl-C.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatF32, type DoneRecord, type PushRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
@@ -16,11 +16,15 @@ import { DEFAULT_WEIGHTS } from '../../host/sim/cost-model.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { fileRecords, host, hostInBackground, ROOT } from './cli.ts';
 import { expectTrueEnd, flashedPicos } from './picos.ts';
+import { CHROMIUM, launchChromium } from '../web/chromium.ts';
 
 const TWO = join(ROOT, 'test/fixtures/data/two-features.csv');
+// PICO_TRAINER_SCREENSHOTS=1 rewrites the README's picture of a board run's page.
+const SCREENSHOT_NAME = 'distributed-boards.png';
 const SEED = join(ROOT, 'test/fixtures/data/seed.csv');
 const dir = tempDir('pico-workers-');
 const env = { PICO_TRAINER_HUBS: join(dir, 'hubs') };
+const SCREENSHOT = process.env.PICO_TRAINER_SCREENSHOTS === '1' ? join(ROOT, 'docs/img', SCREENSHOT_NAME) : join(dir, SCREENSHOT_NAME);
 const picos = flashedPicos(4, env, 'board');
 
 const records = fileRecords;
@@ -187,4 +191,45 @@ describe('boards in their worker role', () => {
       await slow.close();
     }
   }, 300000);
+
+  it.skipIf(!existsSync(CHROMIUM))('shows the class the run live: the global loss over the four boards, each training, the pushes per second and the staleness, in 1280×720', async () => {
+    const out = join(mkdtempSync(join(dir, 'page-')), 'run.ndjson');
+    const run = hostInBackground(['distributed', '--algorithm', 'easgd', ...ports(), '--data', TWO, '--lr', '0.02', '--batch', '1', '--epochs', '100000', '--log', '--web', '--web-port', '0', '--format', 'ndjson', '--out', out], { env });
+    const browser = await launchChromium();
+    try {
+      await until(() => /live dashboard: \S+/.test(run.err()));
+      const found = /live dashboard: (\S+)/.exec(run.err());
+      expect(found, run.err()).not.toBeNull();
+      const url = found![1];
+      const page = await browser.context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.goto(url);
+      // Some epochs in, every board training and pushing.
+      await page.waitForFunction(() => Number(document.body.dataset.points) >= 60 && document.querySelectorAll('#stale-view rect.bar').length > 0, undefined, { timeout: 60000 });
+      const rows = await page.$$eval('#workers tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      // Each board by its number and its port, training.
+      expect(rows.map((r) => [r[0], r[1]])).toEqual(picos.map((p, k) => [`board ${k + 1}${p.path}`, 'training']));
+      for (const r of rows) expect(Number(r[3])).toBeGreaterThan(0);
+      expect(await page.evaluate('window.dashboard.lossSeries()')).toEqual(['board 1', 'board 2', 'board 3', 'board 4', 'global']);
+      expect(await page.locator('#rate-label').textContent()).toBe('pushes/s');
+      expect(Number((await page.locator('#rate').textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+      expect(await page.$eval('#rate', (e) => parseFloat(getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(32);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: SCREENSHOT });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await browser.close();
+      // Ctrl-C ends the run; the page stays up for the class until a second one.
+      run.child.kill('SIGINT');
+      await until(() => /the run is over/.test(run.err()), 20000);
+      run.child.kill('SIGINT');
+      await Promise.race([run.exited, new Promise((r) => setTimeout(r, 10000))]);
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    const recs = records(out);
+    expect(recs[recs.length - 1]).toMatchObject({ type: 'done', reason: 'stopped', message: 'stopped by Ctrl-C' });
+  }, 120000);
 });
