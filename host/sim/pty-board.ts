@@ -11,6 +11,8 @@ import { registerSim, unregisterSim, type SimRuntime } from '../sim-registry.ts'
 export interface VirtualBoard {
   /** The serial port path (a pseudo-terminal such as /dev/pts/3): open it with serialport. A replug() changes it. */
   readonly path: string;
+  /** Its serial number, as a USB board has one: the same after a replug (a new port), which is how a host finds it again. */
+  readonly serial: string;
   /** Shuts the board down and removes the port. */
   close(): Promise<void>;
   /** Pulls the USB cable: the board stops and the port goes away (a host that has it open gets an error/close). */

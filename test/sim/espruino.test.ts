@@ -329,14 +329,14 @@ describe('flash', () => {
 });
 
 describe('the registry', () => {
-  it('lists a registered virtual Espruino with its runtime', async () => {
+  it('lists a registered virtual Espruino with its runtime and its serial number', async () => {
     const realTmp = process.env.TMPDIR;
     const dir = mkdtempSync(join(tmpdir(), 'pt-esp-registry-'));
     process.env.TMPDIR = dir;
     const b = await startVirtualEspruino({ register: true });
     try {
       expect(findRunningSims()).toContain(b.path);
-      expect(findRunningSimEntries()).toContainEqual({ path: b.path, runtime: 'espruino' });
+      expect(findRunningSimEntries()).toContainEqual({ path: b.path, runtime: 'espruino', serial: b.serial });
     } finally {
       await b.close();
       if (realTmp === undefined) delete process.env.TMPDIR;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findRunningSims, registerSim, registryFile, unregisterSim } from '../../host/sim-registry.ts';
+import { findRunningSimEntries, findRunningSims, registerSim, registryFile, unregisterSim } from '../../host/sim-registry.ts';
 import { startVirtualPico, type VirtualPico } from '../../host/sim/virtual-pico.ts';
 import { SerialSession } from './serial-session.ts';
 
@@ -38,6 +38,16 @@ describe('registry', () => {
     await pico.close();
     pico = null;
     expect(findRunningSims()).not.toContain(path);
+  });
+
+  it('keeps a simulator\'s serial number across an unplug and a replug, as a USB board keeps its own', async () => {
+    pico = await startVirtualPico({ register: true });
+    const serial = pico.serial;
+    expect(findRunningSimEntries()).toContainEqual({ path: pico.path, runtime: 'kaluma', serial });
+    await pico.unplug();
+    expect(findRunningSimEntries().filter((e) => e.serial === serial)).toEqual([]);
+    const path = await pico.replug();
+    expect(findRunningSimEntries().filter((e) => e.serial === serial)).toEqual([{ path, runtime: 'kaluma', serial }]);
   });
 
   it('ignores entries whose process is gone or whose port does not exist', async () => {
