@@ -115,6 +115,11 @@ export interface BoardRun {
 
 export const BOARD_ALGORITHMS = ['downpour', 'easgd', 'sync'] as const;
 
+/** What a board trains between exchanges: plain SGD at the local rate `localLr`, from `start` (θ: w…, b), `epochs` epochs. */
+export function boardConfig(cfg: TrainConfig, localLr: number, start: Float32Array, f: number, epochs: number): TrainConfig {
+  return { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
+}
+
 /** The file of board k's own records, beside the server's: run.ndjson → run-board1.ndjson. */
 export function boardFile(out: string, k: number): string {
   const ext = extname(out);
@@ -193,19 +198,18 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
     throw new UserError(`--algorithm ${alg}: boards train ${BOARD_ALGORITHMS.join(', ')} in rounds (--round, and boards on other laptops); ${alg} runs on boards of this computer in their worker role (leave out --round), or simulated (leave out --port and --boards)`);
   }
   const { setup, shards: shardData } = boardShards(run.data, cfg, par);
-  const { f, np, shards } = setup;
+  const { f, shards } = setup;
   const p = workers.length;
 
   // Every shard goes to its board first: a board that cannot take its shard stops the run before it starts.
   for (let k = 0; k < p; k++) await workers[k].upload(shardData[k], `shard ${k + 1} (${workers[k].name})`);
 
   const S = new BoardServer(setup, cfg, par, sink, workers.map((s) => s.name), { round: run.round }, run.say);
-  const { server, rule, local, samples, alive, counts, localLr } = S;
-  const push: PushServer = { server, rule, lr: cfg.lr, localLr, elastic: par.elastic, np };
+  const { server, local, samples, alive, counts, push } = S;
 
   /** One round on board k from `start`: its end parameters (data units = θ: no standardization here). */
   const round = async (k: number, start: Float32Array, epochs: number, batch: number): Promise<Float32Array> => {
-    const c: TrainConfig = { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs, batch, shuffle: cfg.shuffle, seed: (cfg.seed + counts.rounds) >>> 0, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
+    const c: TrainConfig = { ...boardConfig(cfg, push.localLr, start, f, epochs), batch, seed: (cfg.seed + counts.rounds) >>> 0 };
     counts.rounds++;
     const end = await workers[k].round(c, boardFile(run.out, k));
     if (end.loss === null || end.reason === 'diverged') throw new UserError(`board ${k + 1} (${workers[k].name}) diverged in its round${end.message ? `: ${end.message}` : ''}`);

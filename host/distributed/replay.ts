@@ -10,16 +10,17 @@
 // board's run is trained again by the desktop Trainer with the same push period; the server's
 // answers are taken at the sample-visits the board's acks name; every push it makes must equal the
 // board's, bit for bit, and the pushes the server applied are applied again in the server's order.
-import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
+import type { TrainConfig } from '../../shared/config.ts';
+import { datasetFromPacked, packedRows, type Dataset } from '../../shared/dataset.ts';
 import { PARALLEL_DEFAULTS, type ParallelConfig } from '../../shared/parallel/options.ts';
-import { serverRule } from '../../shared/parallel/server-optimizer.ts';
-import { prepare } from '../../shared/parallel/setup.ts';
+import { prepare, type ParallelSetup } from '../../shared/parallel/setup.ts';
 import { formatF32, parseRecord, type DoneRecord, type ProtocolRecord, type PushRecord, type StartRecord, type UpdateRecord } from '../../shared/protocol.ts';
 import { textRecords } from '../../shared/records.ts';
 import { Trainer } from '../../shared/trainer.ts';
 import type { CsvDataset } from '../csv.ts';
 import { applyPush, applySyncRound, paramsOfDone, type PushServer } from './boards.ts';
-import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, workerLr, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
+import { newPushServer } from './server-run.ts';
+import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
 
 interface Round {
   start: StartRecord;
@@ -59,14 +60,19 @@ function trainAgain(shard: Float32Array, f: number, start: StartRecord): DoneRec
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a, formatF32).join() === Array.from(b, formatF32).join();
 
-export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
+/** The run as its start record says: its settings, the shards dealt again, and the server before any push. */
+function runOf(server: ProtocolRecord[], data: CsvDataset): { start: StartRecord; cfg: TrainConfig; par: ParallelConfig; ds: Dataset; setup: ParallelSetup; f: number; s: PushServer } {
   const start = server[0] as StartRecord;
-  if (Array.isArray((start.parallel as { push?: unknown } | undefined)?.push)) return replayStreamRun(server, boards, data);
   const cfg = start.config;
   const par = { ...PARALLEL_DEFAULTS, ...(start.parallel as Partial<ParallelConfig>) } as ParallelConfig;
   const ds = datasetFromPacked(data.packed, data.features);
   const setup = prepare(ds, cfg, par);
-  const f = setup.f;
+  return { start, cfg, par, ds, setup, f: setup.f, s: newPushServer(setup, cfg, par) };
+}
+
+export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
+  const { start, par, ds, setup, f, s } = runOf(server, data);
+  if (Array.isArray((start.parallel as { push?: unknown } | undefined)?.push)) return replayStreamRun(server, boards, data);
   const shards = setup.shards.map((rows) => packedRows(ds, rows));
   const rounds = boards.map(roundsOf);
   const next = rounds.map(() => 0);
@@ -89,14 +95,6 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
     return end;
   };
 
-  const s: PushServer = {
-    server: setup.theta0.slice(),
-    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, par.algorithm === 'downpour'),
-    lr: cfg.lr,
-    localLr: par.algorithm === 'downpour' ? par.localLr : cfg.lr,
-    elastic: par.elastic,
-    np: setup.np,
-  };
   const from = shards.map(() => setup.theta0.slice());
   const updates = server.filter((r): r is UpdateRecord => r.type === 'update');
   if (par.algorithm === 'sync') {
@@ -123,23 +121,10 @@ export function replayBoardRun(server: ProtocolRecord[], boards: ProtocolRecord[
 
 /** A worker-role run (stream.ts) replayed: see the header. `rounds` counts the pushes met again. */
 function replayStreamRun(server: ProtocolRecord[], boards: ProtocolRecord[][], data: CsvDataset): Replay {
-  const start = server[0] as StartRecord;
-  const cfg = start.config;
-  const par = { ...PARALLEL_DEFAULTS, ...(start.parallel as Partial<ParallelConfig>) } as ParallelConfig;
+  const { start, par, ds, setup, f, s: ps } = runOf(server, data);
   const pushEvery = (start.parallel as unknown as { push: number[] }).push;
-  const ds = datasetFromPacked(data.packed, data.features);
-  const setup = prepare(ds, cfg, par);
-  const f = setup.f;
   const shards = setup.shards.map((rows) => datasetFromPacked(packedRows(ds, rows), f));
   const alg = par.algorithm;
-  const ps: PushServer = {
-    server: setup.theta0.slice(),
-    rule: serverRule(par.serverOptimizer, cfg, f, cfg.bias, alg === 'downpour'),
-    lr: cfg.lr,
-    localLr: workerLr(alg, cfg, par),
-    elastic: par.elastic,
-    np: setup.np,
-  };
   const rules = workerRules(alg, ps, par.revision);
   const mismatches: string[] = [];
   let met = 0;

@@ -9,10 +9,11 @@ import { datasetFromPacked, packedRows } from '../../shared/dataset.ts';
 import { parallelSettings, type ParallelConfig } from '../../shared/parallel/options.ts';
 import type { ParallelSink } from '../../shared/parallel/records.ts';
 import { EpochRecorder } from '../../shared/parallel/recorder.ts';
-import { serverRule, type ServerRule } from '../../shared/parallel/server-optimizer.ts';
+import { serverRule } from '../../shared/parallel/server-optimizer.ts';
 import { meanLoss, prepare, type ParallelSetup } from '../../shared/parallel/setup.ts';
 import { PROTOCOL_VERSION, type DoneRecord } from '../../shared/protocol.ts';
 import type { CsvDataset } from '../csv.ts';
+import type { PushServer } from './boards.ts';
 import { workerLr } from './worker-rules.ts';
 import { UserError } from '../errors.ts';
 
@@ -27,10 +28,23 @@ export function boardShards(data: CsvDataset, cfg: TrainConfig, par: ParallelCon
   return { setup, shards };
 }
 
+/** What the server applies pushes with, as the run's settings say: θ₀, its rule, the rates (boards.ts PushServer). */
+export function newPushServer(setup: ParallelSetup, cfg: TrainConfig, par: ParallelConfig): PushServer {
+  return {
+    server: setup.theta0.slice(),
+    rule: serverRule(par.serverOptimizer, cfg, setup.f, cfg.bias, par.algorithm === 'downpour'),
+    lr: cfg.lr,
+    localLr: workerLr(par.algorithm, cfg, par),
+    elastic: par.elastic,
+    np: setup.np,
+  };
+}
+
 export class BoardServer {
+  /** The server's state and rates for applying pushes; `server` is its. */
+  readonly push: PushServer;
   /** θ, or EASGD's center. */
   readonly server: Float32Array;
-  readonly rule: ServerRule;
   /** Each board's parameters as last heard, and its training samples and applied updates. */
   readonly local: Float32Array[];
   readonly samples: number[];
@@ -43,8 +57,6 @@ export class BoardServer {
   finished = false;
   reason: DoneRecord['reason'] = 'epochs';
   message = '';
-  /** Downpour: the replicas' own step size (a push's progress is α·A). EASGD: its local lr. */
-  readonly localLr: number;
   private readonly recorder: EpochRecorder;
   private readonly t0 = Date.now();
   private doneSamples = 0;
@@ -71,13 +83,12 @@ export class BoardServer {
       val: 0,
       parallel: { ...parallelSettings(par), ...extra, ports: names },
     });
-    this.server = setup.theta0.slice();
-    this.rule = serverRule(par.serverOptimizer, cfg, setup.f, cfg.bias, par.algorithm === 'downpour');
+    this.push = newPushServer(setup, cfg, par);
+    this.server = this.push.server;
     this.local = names.map(() => setup.theta0.slice());
     this.samples = new Array<number>(p).fill(0);
     this.updates = new Array<number>(p).fill(0);
     this.alive = new Array<boolean>(p).fill(true);
-    this.localLr = workerLr(par.algorithm, cfg, par);
     this.recorder = new EpochRecorder(setup, sink);
     const first = this.record(0);
     if (first) this.finish('diverged', first);

@@ -23,7 +23,7 @@ import type { CsvDataset } from '../csv.ts';
 import { UserError } from '../errors.ts';
 import { isRunRecord, RunFile } from '../monitor/run-file.ts';
 import { uploadToBoard } from '../upload.ts';
-import { boardFile, paramsOfDone, type LateWorker } from './boards.ts';
+import { boardConfig, boardFile, paramsOfDone, type LateWorker } from './boards.ts';
 import { awaitReplug, serialOf } from './replug.ts';
 import { BoardServer, boardShards } from './server-run.ts';
 import { applyWorkerPush, startSlot, takeAnswer, waitsForAnswer, WORKER_ALGORITHMS, workerRefusal, workerRules, type WorkerAnswer, type WorkerSlot } from './worker-rules.ts';
@@ -94,10 +94,6 @@ export function pushSamples(par: ParallelConfig, cfg: TrainConfig, shardRows: nu
   return steps * (cfg.batch > 0 ? Math.min(cfg.batch, shardRows) : shardRows);
 }
 
-/** What a worker board trains: plain SGD at the local rate from `start` (θ: w…, b), until the server stops it. */
-export function workerConfig(cfg: TrainConfig, localLr: number, start: Float32Array, f: number): TrainConfig {
-  return { ...cfg, optimizer: 'sgd', momentum: 0, nesterov: false, lr: localLr, epochs: WORKER_EPOCHS, initW: Array.from(start.subarray(0, f)), initB: cfg.bias ? start[f] : 0 };
-}
 
 /** An answer as the params command carries it: base64 of float64 values, little-endian. */
 export function paramsBits(values: Float64Array): string {
@@ -131,13 +127,13 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
   const refusal = workerRefusal(par);
   if (refusal) throw new UserError(refusal);
   const { setup, shards } = boardShards(run.data, cfg, par);
-  const { f, np } = setup;
+  const { f } = setup;
   const names = run.workers.map((w) => w.name);
   for (let k = 0; k < run.workers.length; k++) await run.workers[k].upload(shards[k], `shard ${k + 1} (${names[k]})`);
 
   const pushes = shards.map((s) => pushSamples(par, cfg, s.rows));
   const S = new BoardServer(setup, cfg, par, sink, names, { push: pushes }, run.say);
-  const rules = workerRules(alg, { server: S.server, rule: S.rule, lr: cfg.lr, localLr: S.localLr, elastic: par.elastic, np }, par.revision);
+  const rules = workerRules(alg, S.push, par.revision);
   let wake = () => {};
   const over = new Promise<void>((resolve) => (wake = resolve));
   const check = () => {
@@ -172,7 +168,8 @@ export async function runOnBoardsStreaming(run: StreamRun, sink: ParallelSink): 
     w.trained = 0;
     w.pending = [];
     w.ended = false;
-    await w.board.command({ op: 'config', config: workerConfig(cfg, S.localLr, S.server, f) as unknown as Record<string, unknown> });
+    // Plain SGD at the local rate from the server's parameters, until the server stops it.
+    await w.board.command({ op: 'config', config: boardConfig(cfg, S.push.localLr, S.server, f, WORKER_EPOCHS) as unknown as Record<string, unknown> });
     // A negative push period: the board waits for each answer (waitsForAnswer).
     await w.board.command({ op: 'start', push: waitsForAnswer(alg) ? -w.push : w.push });
   };
