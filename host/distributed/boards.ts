@@ -1,5 +1,6 @@
-// Boards as workers, with this computer as the parameter server (a first form: each board trains
-// rounds). The host deals the training data into shards (shared/parallel/setup.ts, as the
+// Boards as workers in rounds, with this computer as the parameter server (`sync`, `--round N`,
+// and boards on other laptops with --round; without it Downpour, Hogwild, AdaRevision and EASGD
+// boards work in the firmware's worker role, stream.ts). The host deals the training data into shards (shared/parallel/setup.ts, as the
 // simulated cluster does), sends each board its shard with the acknowledged upload, and then, for
 // every board on its own, runs rounds: the board trains `round` epochs of SGD on its shard from the
 // parameters it was given (an ordinary run of its firmware: config with --init-w/--init-b, start,
@@ -15,7 +16,7 @@
 // round began), and every N sample-updates over all boards an epoch record of the global
 // parameters with each board's own (EpochRecorder), as on the simulated cluster.
 // A board's firmware restarts its run each round (its optimizer state and the loss pass of epoch 0
-// with it): the firmware's own worker role, which pushes while it trains, is still to come.
+// with it); in the worker role it trains one run and pushes while it trains.
 import { basename, dirname, extname, join } from 'node:path';
 import type { TrainConfig } from '../../shared/config.ts';
 import { centerAdd, elasticMove } from '../../shared/parallel/easgd.ts';
