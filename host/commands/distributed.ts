@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .option('--figure <file>', 'draw the run (global loss over the workers\', staleness) to FILE.svg or .png')
     .option('-p, --port <path>', 'a board as a worker (repeat for each board): the boards train, this computer is the server', collectPorts)
     .option('--boards <all>', 'every Pico and virtual Pico found as the workers')
-    .option('--round <epochs>', 'boards: train in rounds of this many local epochs between two exchanges with the server (sync and boards on other laptops always do, 1 by default); without it Downpour and EASGD boards push while they train')
+    .option('--round <epochs>', 'boards: train in rounds of this many local epochs between two exchanges with the server (sync always does, 1 by default); without it Downpour, Hogwild, AdaRevision and EASGD boards push while they train')
     .option('--no-plot', 'on a terminal: one text line per epoch-equivalent instead of the live plot (with a line per board)')
     .option('--listen', 'boards on other laptops join this run over MQTT (a broker embedded here; --workers N: how many workers in all to wait for)')
     .option('--host <address>', 'the address the embedded broker (--listen) and the live page (--web) listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the class)')
@@ -185,8 +185,8 @@ export function register(program: Command): void {
         else process.stderr.write(`${t}\n`);
         web.say(t);
       };
-      // Boards here alone train Downpour, Hogwild, AdaRevision and EASGD in their worker role (pushing
-      // while they train), unless --round asks for rounds; sync, and boards on other laptops, train rounds.
+      // Boards, here and on other laptops, train Downpour, Hogwild, AdaRevision and EASGD in their
+      // worker role (pushing while they train), unless --round asks for rounds; sync trains rounds.
       const streaming = o.round === undefined && (WORKER_ALGORITHMS as readonly string[]).includes(algorithm);
       // Gathered: this computer's boards first, then those of the students (Classroom.gather).
       const stream = !streaming ? undefined : gathered ? [...sessions.map((s) => localStreamWorker(s)), ...(gathered.slice(sessions.length) as RemoteWorker[])] : sessions.map((s) => localStreamWorker(s));

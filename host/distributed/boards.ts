@@ -1,6 +1,6 @@
-// Boards as workers in rounds, with this computer as the parameter server (`sync`, `--round N`,
-// and boards on other laptops with --round; without it Downpour, Hogwild, AdaRevision and EASGD
-// boards work in the firmware's worker role, stream.ts). The host deals the training data into shards (shared/parallel/setup.ts, as the
+// Boards as workers in rounds, with this computer as the parameter server (`sync`, and any
+// algorithm with `--round N`; without it Downpour, Hogwild, AdaRevision and EASGD boards work in
+// the firmware's worker role, stream.ts). The host deals the training data into shards (shared/parallel/setup.ts, as the
 // simulated cluster does), sends each board its shard with the acknowledged upload, and then, for
 // every board on its own, runs rounds: the board trains `round` epochs of SGD on its shard from the
 // parameters it was given (an ordinary run of its firmware: config with --init-w/--init-b, start,
@@ -196,7 +196,7 @@ export async function runOnBoardsAsWorkers(run: BoardRun, sink: ParallelSink): P
   const workers = run.workers.slice();
   const alg = par.algorithm;
   if ((BOARD_ALGORITHMS as readonly string[]).indexOf(alg) < 0) {
-    throw new UserError(`--algorithm ${alg}: boards train ${BOARD_ALGORITHMS.join(', ')} in rounds (--round, and boards on other laptops); ${alg} runs on boards of this computer in their worker role (leave out --round), or simulated (leave out --port and --boards)`);
+    throw new UserError(`--algorithm ${alg}: boards train ${BOARD_ALGORITHMS.join(', ')} in rounds (--round); ${alg} runs on boards in their worker role (leave out --round), or simulated (leave out --port and --boards)`);
   }
   const { setup, shards: shardData } = boardShards(run.data, cfg, par);
   const { f, shards } = setup;

@@ -160,7 +160,7 @@ describe('boards as workers', () => {
   it('refuses what boards cannot do yet, before anything is sent', async () => {
     const r = await host(['distributed', '--algorithm', 'hogwild', '--round', '2', ...ports(), '--data', DATA], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--algorithm hogwild: boards train downpour, easgd, sync in rounds \(--round, and boards on other laptops\); hogwild runs on boards of this computer in their worker role \(leave out --round\), or simulated/);
+    expect(r.stderr).toMatch(/--algorithm hogwild: boards train downpour, easgd, sync in rounds \(--round\); hogwild runs on boards in their worker role \(leave out --round\), or simulated/);
     const s = await host(['distributed', '--algorithm', 'easgd', ...ports(), '--data', DATA, '--latency-us', '5'], { env });
     expect(s.stderr).toMatch(/--latency-us: a setting of the simulated cluster; with boards the real ones count/);
   }, 60000);
