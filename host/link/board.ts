@@ -211,7 +211,13 @@ export class BoardLink implements LineIO {
   write(data: string | Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new LinkClosedError());
     return new Promise((resolve, reject) => {
-      this.stream.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (err) => (err ? reject(new LinkClosedError(`writing to the port failed: ${err.message}`)) : resolve()));
+      this.stream.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (err) => {
+        if (!err) return resolve();
+        // A port that cannot be written is gone (unplugged): the link is closed from here on, whether
+        // or not the port's 'close' has come yet, so that what the caller sees agrees with isClosed.
+        this.onClose();
+        reject(new LinkClosedError(`writing to the port failed: ${err.message}`));
+      });
     });
   }
 
