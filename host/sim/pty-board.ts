@@ -3,8 +3,9 @@
 // that lists itself in the registry of running simulators. The virtual Pico (virtual-pico.ts) and
 // the virtual Espruino (espruino/virtual-espruino.ts) supply only their board: how it starts, stops
 // and takes the host's bytes.
+import { Worker, type TransferListItem } from 'node:worker_threads';
 import { PtyPair } from './pty.ts';
-import { Slot } from './shared-io.ts';
+import { Slot, type SharedIo } from './shared-io.ts';
 import { registerSim, unregisterSim, type SimRuntime } from '../sim-registry.ts';
 
 /** What every virtual board offers the host and the tests (PtyBoard implements it). */
@@ -75,6 +76,50 @@ export abstract class PtyBoard {
       Atomics.add(ctrl, Slot.outSignal, 1);
       Atomics.notify(ctrl, Slot.outSignal);
     });
+  }
+
+  /**
+   * Starts a board thread from `url` with `data`: its output goes to the host and its 'ready'
+   * resolves `ready`; its other messages go to `onMessage` while it is the current board
+   * (`current`). A crash or an exit nobody asked for is a simulator bug, not the host's doing: it is
+   * said on stderr, and `dead()` forgets the board (input goes nowhere from then on).
+   */
+  protected startThread<M extends { type: string }>(
+    url: URL,
+    data: { io: SharedIo },
+    transferList: TransferListItem[],
+    current: (worker: Worker) => boolean,
+    onMessage: (message: M) => void,
+    dead: () => void,
+  ): { worker: Worker; ready: Promise<void> } {
+    // The bundled worker is plain JavaScript: no need to start the parent's loaders (tsx) in it again.
+    const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
+    const worker = new Worker(url, { workerData: data, transferList, execArgv });
+    const ctrl = new Int32Array(data.io.ctrl);
+    let markReady!: () => void;
+    let fail!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      fail = reject;
+    });
+    worker.on('message', (message: M & { bytes?: Uint8Array }) => {
+      if (!current(worker)) return;
+      if (message.type === 'out') this.sendToHost(message.bytes as Uint8Array, ctrl);
+      else if (message.type === 'ready') markReady();
+      else onMessage(message);
+    });
+    worker.on('error', (err: Error) => {
+      fail(err);
+      if (current(worker)) process.stderr.write(`${this.name}: the board thread crashed: ${err.stack ?? err}\n`);
+    });
+    worker.on('exit', (code) => {
+      fail(new Error(`the ${this.name}'s board thread exited (code ${code})`));
+      if (current(worker)) {
+        dead();
+        process.stderr.write(`${this.name}: the board thread stopped unexpectedly (exit code ${code})\n`);
+      }
+    });
+    return { worker, ready };
   }
 
   private takeFromHost(bytes: Uint8Array): void {

@@ -104,49 +104,24 @@ class Sim extends PtyBoard implements VirtualPico {
       weights: this.weights,
       clock: this.clock.buffer as SharedArrayBuffer,
     };
-    // The bundled worker is plain JavaScript: no need to start the parent's loaders (tsx) in it again.
-    const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
-    const worker = new Worker(url, { workerData: data, transferList: [channel.port2], execArgv });
-    const ctrl = new Int32Array(io.ctrl);
-    let markReady!: () => void;
-    let fail!: (err: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      fail = reject;
-    });
-    worker.on('message', (message: BoardMessage) => {
-      if (this.board?.worker !== worker) return;
-      switch (message.type) {
-        case 'out':
-          this.sendToHost(message.bytes, ctrl);
-          break;
-        case 'flash':
+    const { worker, ready } = this.startThread<BoardMessage>(
+      url,
+      data,
+      [channel.port2],
+      (w) => this.board?.worker === w,
+      (message) => {
+        if (message.type === 'flash') {
           this.program = message.program;
           for (const listener of this.flashListeners) listener(message.program);
-          break;
-        case 'stats':
+        } else if (message.type === 'stats') {
           this.statsNow = {
             inputLost: this.statsBase.inputLost + message.inputLost,
             outputDropped: this.statsBase.outputDropped + message.outputDropped,
           };
-          break;
-        case 'ready':
-          markReady();
-          break;
-      }
-    });
-    worker.on('error', (err: Error) => {
-      fail(err);
-      // After boot this is a bug in the simulator, not something the host did: say so.
-      if (this.board?.worker === worker) process.stderr.write(`virtual Pico: the board thread crashed: ${err.stack ?? err}\n`);
-    });
-    worker.on('exit', (code) => {
-      fail(new Error(`the virtual Pico's board thread exited (code ${code})`));
-      if (this.board?.worker === worker) {
-        this.board = null; // not stopped by us: the board is dead, input goes nowhere
-        process.stderr.write(`virtual Pico: the board thread stopped unexpectedly (exit code ${code})\n`);
-      }
-    });
+        }
+      },
+      () => (this.board = null),
+    );
     this.board = { worker, io, input: new InputWriter(io), commands: channel.port1, ready };
     return ready;
   }

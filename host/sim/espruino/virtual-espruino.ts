@@ -118,44 +118,21 @@ class Sim extends PtyBoard implements VirtualEspruino {
       files: [...this.files].map(([n, b]) => [n, b.slice()]),
       image: this.image,
     };
-    const execArgv = url.pathname.endsWith('board-worker.mjs') ? undefined : [];
-    const worker = new Worker(url, { workerData: data, execArgv });
-    const ctrl = new Int32Array(io.ctrl);
-    let markReady!: () => void;
-    let fail!: (err: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      fail = reject;
-    });
-    worker.on('message', (message: EspruinoMessage) => {
-      if (this.board?.worker !== worker) return;
-      switch (message.type) {
-        case 'out':
-          this.sendToHost(message.bytes, ctrl);
-          break;
-        case 'flash':
+    const { worker, ready } = this.startThread<EspruinoMessage>(
+      url,
+      data,
+      [],
+      (w) => this.board?.worker === w,
+      (message) => {
+        if (message.type === 'flash') {
           this.files = new Map(message.files);
           this.image = message.image;
-          break;
-        case 'stats':
+        } else if (message.type === 'stats') {
           this.statsNow = { inputLost: 0, outputDropped: this.statsBase + message.outputDropped, peakVariables: message.peakVariables };
-          break;
-        case 'ready':
-          markReady();
-          break;
-      }
-    });
-    worker.on('error', (err: Error) => {
-      fail(err);
-      if (this.board?.worker === worker) process.stderr.write(`virtual Espruino: the board thread crashed: ${err.stack ?? err}\n`);
-    });
-    worker.on('exit', (code) => {
-      fail(new Error(`the virtual Espruino's board thread exited (code ${code})`));
-      if (this.board?.worker === worker) {
-        this.board = null;
-        process.stderr.write(`virtual Espruino: the board thread stopped unexpectedly (exit code ${code})\n`);
-      }
-    });
+        }
+      },
+      () => (this.board = null),
+    );
     this.board = { worker, io, esp: new Int32Array(esp), ready };
     return ready;
   }
