@@ -14,9 +14,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { LEAST_UPPER_BOUND, TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type Plugin } from 'esbuild';
 import { UserError } from '../errors.ts';
-import { programVersion } from '../program.ts';
 import { espruinoProblems } from './espruino-syntax.ts';
-import { REPO_ROOT, esbuildProblems, type BuildOptions } from './firmware.ts';
+import { REPO_ROOT, boardBuildOptions, codeAndMap, esbuildProblems, type BuildOptions } from './firmware.ts';
 import { lowerForEspruino } from './lower-espruino.ts';
 import { FILE_HEADER_BYTES, STORAGE_BYTES } from '../sim/espruino/board-facts.ts';
 
@@ -132,37 +131,17 @@ export async function bundleEspruino(opts: EspruinoBuildOptions = {}): Promise<{
   let result;
   try {
     result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'iife',
-      target: 'es2019',
+      ...boardBuildOptions(entry, outfile, { __RUNTIME__: '"espruino"' }),
       supported: { ...ESPRUINO_ESBUILD_SUPPORTED },
-      platform: 'neutral',
       // Minified by default: Espruino runs the program from its Storage in flash, whose room is
       // small (the whole bundle must fit there), and the map still traces `line:col` back.
       minify: opts.minify ?? true,
-      sourcemap: 'external',
-      sourcesContent: true,
-      charset: 'ascii',
-      legalComments: 'none',
-      // Class fields as constructor assignments: esbuild's define-semantics lowering is a helper call per field.
-      tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, alwaysStrict: true } },
-      define: { __FIRMWARE_VERSION__: JSON.stringify(programVersion()), __RUNTIME__: '"espruino"' },
-      outfile,
-      write: false,
       plugins: [swapRuntime],
-      logLevel: 'silent',
     });
   } catch (err) {
     throw new EspruinoBuildError(esbuildProblems(err), repoPath(entry));
   }
-  let code = '';
-  let map = '';
-  for (const f of result.outputFiles) {
-    if (f.path.endsWith('.map')) map = f.text;
-    else code = f.text;
-  }
-  return { code, map, entry, outfile };
+  return { ...codeAndMap(result.outputFiles), entry, outfile };
 }
 
 /** esbuild → hoisting → checks → dist/espruino.js (+ .map). Throws EspruinoBuildError with every problem found. */

@@ -5,8 +5,9 @@
 // globals. esbuild lowers and bundles; the checks below then prove the result is fit:
 // it parses as an ES2019 strict script, reads no Node global, is at most 64 KB, has no NUL.
 // The source map stays on the host (dist/firmware.js.map) so board stack lines can be traced.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { programVersion } from '../program.ts';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'acorn';
 import { build } from 'esbuild';
@@ -110,13 +111,42 @@ export function checkBundle(code: string): { problems: string[]; report: BundleR
 }
 
 /** The version the firmware reports in its hello record: package.json's. */
-async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
+/**
+ * What every board's bundle is built with: one script (an IIFE: the board runs a script, not a
+ * module) for ES2019, ASCII, no legal comments, an external map (no sourceMappingURL goes to the
+ * board), and the firmware's version in `__FIRMWARE_VERSION__` (the hello record carries it;
+ * firmware/kaluma-globals.d.ts declares it). Class fields are plain assignments in the constructor,
+ * as TypeScript wrote them before ES2022: esbuild's ES2019 lowering of define semantics is a helper
+ * call per field, code the board would parse, keep in its heap and run on every construction.
+ */
+export function boardBuildOptions(entry: string, outfile: string, define: Record<string, string> = {}) {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife' as const,
+    target: 'es2019',
+    platform: 'neutral' as const,
+    sourcemap: 'external' as const,
+    sourcesContent: true,
+    charset: 'ascii' as const,
+    legalComments: 'none' as const,
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, alwaysStrict: true } },
+    define: { __FIRMWARE_VERSION__: JSON.stringify(programVersion()), ...define },
+    outfile,
+    write: false as const,
+    logLevel: 'silent' as const,
+  };
+}
+
+/** A build's bundle and its source map, from esbuild's output files. */
+export function codeAndMap(files: readonly { path: string; text: string }[]): { code: string; map: string } {
+  let code = '';
+  let map = '';
+  for (const f of files) {
+    if (f.path.endsWith('.map')) map = f.text;
+    else code = f.text;
   }
+  return { code, map };
 }
 
 export interface BuildOptions {
@@ -148,43 +178,20 @@ export async function buildFirmware(opts: BuildOptions = {}): Promise<BuildResul
   let result;
   try {
     result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'iife',
+      ...boardBuildOptions(entry, outfile),
       // The entry's exports become a top-level `var pt`: the pt.d / pt.c the host calls.
       globalName: 'pt',
-      target: 'es2019',
-      platform: 'neutral',
       // Short local names and folded syntax, but one statement a line: JerryScript keeps every
       // identifier's text in its heap (2.3 KB of it went to long local names), while board stack
       // lines (`at <anonymous>:LINE`) still map back through the source map.
       minifyWhitespace: false,
       minifySyntax: true,
       minifyIdentifiers: true,
-      // External: the map is written beside the bundle and no sourceMappingURL goes to the board.
-      sourcemap: 'external',
-      sourcesContent: true,
-      charset: 'ascii',
-      legalComments: 'none',
-      // Class fields as plain assignments in the constructor, as TypeScript wrote them before ES2022:
-      // esbuild's ES2019 lowering of define semantics is a helper call per field, code the board would
-      // parse, keep in its heap and run on every construction for nothing.
-      tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, alwaysStrict: true } },
-      // firmware/kaluma-globals.d.ts declares it; the hello record carries it.
-      define: { __FIRMWARE_VERSION__: JSON.stringify(await packageVersion()) },
-      outfile,
-      write: false,
-      logLevel: 'silent',
     });
   } catch (err) {
     throw new FirmwareBuildError(esbuildProblems(err), entry);
   }
-  let code = '';
-  let map = '';
-  for (const f of result.outputFiles) {
-    if (f.path.endsWith('.map')) map = f.text;
-    else code = f.text;
-  }
+  const { code, map } = codeAndMap(result.outputFiles);
   const { problems, report } = checkBundle(code);
   if (problems.length > 0) throw new FirmwareBuildError(problems, entry);
   if (opts.write !== false) {
