@@ -9,9 +9,9 @@
 // it loaded printed a hello record with our protocol version.
 import { PROTOCOL_VERSION, type HelloRecord } from '../../shared/protocol.ts';
 import { base64Encode, crc32 } from '../../shared/wire.ts';
-import { CTRL_C, type BoardLink } from './board.ts';
+import type { BoardLink } from './board.ts';
 import { LinkClosedError, LinkTimeoutError } from './errors.ts';
-import { FlashError, awaitHello, type FlashOptions } from './flash.ts';
+import { FlashError, awaitHello, takeOver, type FlashOptions } from './flash.ts';
 import type { Line } from './lines.ts';
 
 /** The Storage file Espruino runs at boot. */
@@ -36,16 +36,9 @@ export function storeLine(part: Uint8Array, offset: number, total: number): stri
 export async function flashEspruino(link: BoardLink, program: Uint8Array, opts: FlashOptions = {}): Promise<HelloRecord> {
   const trace = opts.traceLines ?? ((l: string[]) => l);
   link.runtime = 'espruino';
-  // Stop whatever runs, end any half-typed line, and clear the program in RAM (timers included).
-  await link.write(CTRL_C);
-  await sleep(150);
-  await link.write('\r');
-  await sleep(100);
-  const heard: string[] = [];
-  const unHeard = link.onLine((l) => {
-    if (l.text.trim() !== '' && heard.length < 200) heard.push(l.text.trim());
-  });
+  const { heard, unHeard } = await takeOver(link);
   try {
+    // Clear the program in RAM (timers included).
     await link.sendLine('reset();');
     // EspruinoTools waits a quarter of a second here: reset() prints its banner while it clears.
     await sleep(opts.startTimeoutMs === undefined ? 300 : Math.min(300, opts.startTimeoutMs));

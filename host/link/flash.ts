@@ -84,23 +84,29 @@ export function awaitHello(link: BoardLink, loadLine: string, isError: (l: Line)
   });
 }
 
+/**
+ * The start of every flash: whatever runs is stopped (Ctrl-C) and any half-typed line ended; from
+ * then on the board's non-empty lines are kept (up to 200) for the error messages, until `unHeard()`.
+ */
+export async function takeOver(link: BoardLink): Promise<{ heard: string[]; unHeard: () => void }> {
+  await link.write(CTRL_C);
+  await sleep(150);
+  await link.write('\r');
+  await sleep(100);
+  const heard: string[] = [];
+  const unHeard = link.onLine((l) => {
+    if (l.text.trim() !== '' && heard.length < 200) heard.push(l.text.trim());
+  });
+  return { heard, unHeard };
+}
+
 /** Flashes `program` (the bundle's bytes) and returns the hello record of the program it loaded. */
 export async function flashProgram(link: BoardLink, program: Uint8Array, opts: FlashOptions = {}): Promise<HelloRecord> {
   const trace = opts.traceLines ?? ((l: string[]) => l);
   const virtual = isSimPort((link.stream as { path?: string }).path); // asked now: a sim that stops leaves the registry first
   if (program.includes(0)) throw new FlashError('start', 'the program contains a NUL byte; Kaluma would store only the part before it');
 
-  // Stop whatever runs, and end any half-typed line.
-  await link.write(CTRL_C);
-  await sleep(150);
-  await link.write('\r');
-  await sleep(100);
-
-  // Everything the board prints from here on, for the error messages.
-  const heard: string[] = [];
-  const unHeard = link.onLine((l) => {
-    if (l.text.trim() !== '' && heard.length < 200) heard.push(l.text.trim());
-  });
+  const { heard, unHeard } = await takeOver(link);
 
   // The verdict line can arrive in the same chunk as the last ACK, before the sender returns, so
   // listen from the start; but only once a data block was taken, so that text printed before the
