@@ -17,6 +17,7 @@
 import { parse, type Node } from 'acorn';
 import { espruinoExactForm, espruinoParseNumber } from './espruino-number.ts';
 import { NODE_ONLY_GLOBALS } from './firmware.ts';
+import { eachChild, isNode, type AnyNode } from './ast.ts';
 
 export interface EspruinoProblem {
   /** 1-based line in the code given. */
@@ -170,7 +171,6 @@ export interface EspruinoFindingOptions {
   inexactDecimals?: boolean;
 }
 
-type AnyNode = Node & Record<string, unknown>;
 type BindingKind = 'var' | 'let' | 'const' | 'class' | 'function' | 'param' | 'catch' | 'name';
 
 interface Binding {
@@ -220,11 +220,7 @@ interface Ref {
   member?: { name: string; node: AnyNode };
 }
 
-function isNode(v: unknown): v is AnyNode {
-  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
-}
 
-const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'sourceFile']);
 
 /** The static name of a member expression's property: `a.b` and `a['b']`; null for `a[k]`. */
 function memberName(m: AnyNode): string | null {
@@ -363,12 +359,7 @@ export function espruinoFindings(program: Node, opts: EspruinoFindingOptions = {
   }
 
   function visitChildren(n: AnyNode, scope: Scope): void {
-    for (const key of Object.keys(n)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) visit(c, scope);
-      else if (isNode(v)) visit(v, scope);
-    }
+    eachChild(n, (c) => visit(c, scope));
   }
 
   function visit(n: unknown, scope: Scope): void {

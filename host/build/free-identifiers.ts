@@ -6,6 +6,7 @@
 // mode has it), every identifier in a reading or writing position is remembered with its scope,
 // and once the whole tree is seen each is resolved outwards. What no scope declares is free.
 import type { Node } from 'acorn';
+import { eachChild, isNode, type AnyNode } from './ast.ts';
 
 export interface FreeUse {
   name: string;
@@ -34,13 +35,8 @@ class Scope {
   }
 }
 
-type AnyNode = Node & Record<string, unknown>;
 
-function isNode(v: unknown): v is AnyNode {
-  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
-}
 
-const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'sourceFile']);
 
 interface Ref {
   name: string;
@@ -104,12 +100,7 @@ export function freeIdentifiers(program: Node, source: string): FreeUse[] {
       for (const d of node.declarations as AnyNode[]) declarePattern(d.id, scope, () => undefined);
     }
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') return;
-    for (const key of Object.keys(node)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = node[key];
-      if (Array.isArray(v)) for (const c of v) hoistVars(c, scope);
-      else if (isNode(v)) hoistVars(v, scope);
-    }
+    eachChild(node, (c) => hoistVars(c, scope));
   };
 
   const visitFunction = (fn: AnyNode, outer: Scope): void => {
@@ -133,12 +124,7 @@ export function freeIdentifiers(program: Node, source: string): FreeUse[] {
   };
 
   function visitChildren(node: AnyNode, scope: Scope): void {
-    for (const key of Object.keys(node)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = node[key];
-      if (Array.isArray(v)) for (const c of v) visit(c, scope);
-      else if (isNode(v)) visit(v, scope);
-    }
+    eachChild(node, (c) => visit(c, scope));
   }
 
   function visit(n: unknown, scope: Scope): void {

@@ -25,6 +25,7 @@ import { parse, type Node } from 'acorn';
 import { TraceMap, decodedMap, encodedMap, type SourceMapSegment } from '@jridgewell/trace-mapping';
 import { espruinoExactForm, espruinoReadsExactly } from './espruino-number.ts';
 import { espruinoFindings, parseScript } from './espruino-syntax.ts';
+import { eachChild, isNode, type AnyNode } from './ast.ts';
 
 export interface Lowered {
   code: string;
@@ -40,13 +41,8 @@ export interface Lowered {
   inexactNumbers: number;
 }
 
-type AnyNode = Node & Record<string, unknown>;
 
-function isNode(v: unknown): v is AnyNode {
-  return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
-}
 
-const SKIP_KEYS = new Set(['type', 'start', 'end', 'loc', 'range', 'sourceFile']);
 
 type Edit = { kind: 'insert'; pos: number; vars: string[]; fns: AnyNode[] } | { kind: 'remove'; pos: number; end: number };
 /** Old text copied; or new text, which may stand for an old stretch (`replaces`: its start maps to the text's start). */
@@ -90,12 +86,7 @@ function collectEdits(program: AnyNode, code: string, varsByScope: Map<Node, Set
       return;
     } else if (n.type === 'BlockStatement') editBody(n.body as AnyNode[], n.start + 1, undefined, edits);
     else if (n.type === 'StaticBlock') editBody(n.body as AnyNode[], code.indexOf('{', n.start) + 1, undefined, edits);
-    for (const key of Object.keys(n)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) walk(c);
-      else walk(v);
-    }
+    eachChild(n, walk);
   };
   walk(program);
   return edits.sort((a, b) => a.pos - b.pos);
@@ -209,12 +200,7 @@ function parenthesisedSpans(code: string): Set<string> | null {
   const walk = (n: unknown): void => {
     if (!isNode(n)) return;
     if (n.type === 'ParenthesizedExpression') spans.add(`${n.start}:${n.end}`);
-    for (const key of Object.keys(n)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) walk(c);
-      else walk(v);
-    }
+    eachChild(n, walk);
   };
   walk(program);
   return spans;
@@ -257,12 +243,7 @@ function lowerNumbers(code: string, map: string): { code: string; map: string; l
       else replacements.push({ start: n.start, end: n.end, text });
       return;
     }
-    for (const key of Object.keys(n)) {
-      if (SKIP_KEYS.has(key)) continue;
-      const v = n[key];
-      if (Array.isArray(v)) for (const c of v) walk(c, n);
-      else walk(v, n);
-    }
+    eachChild(n, (c) => walk(c, n));
   };
   walk(program, null);
   replacements.sort((a, b) => a.start - b.start);
