@@ -127,11 +127,17 @@ export abstract class PtyBoard {
     this.fromHost(bytes);
   }
 
+  /** Powers the board on (and lists it in the registry); one that fails to boot is closed, its port removed, before the error goes on. */
   async boot(register: boolean): Promise<void> {
-    await this.startBoard();
-    if (register) {
-      await registerSim(this.path, this.runtime, this.serial);
-      this.registered = true;
+    try {
+      await this.startBoard();
+      if (register) {
+        await registerSim(this.path, this.runtime, this.serial);
+        this.registered = true;
+      }
+    } catch (err) {
+      await this.close();
+      throw err;
     }
   }
 

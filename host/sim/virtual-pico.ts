@@ -176,11 +176,6 @@ export async function startVirtualPico(opts: VirtualPicoOptions = {}): Promise<V
   // keep the port alive after unplug().
   await boardWorkerUrl();
   const sim = new Sim(opts);
-  try {
-    await sim.boot(opts.register ?? false);
-  } catch (err) {
-    await sim.close();
-    throw err;
-  }
+  await sim.boot(opts.register ?? false);
   return sim;
 }

@@ -173,11 +173,6 @@ export async function startVirtualEspruino(opts: VirtualEspruinoOptions = {}): P
   // Bundle the worker first: esbuild's helper process must not inherit the pty's descriptors.
   await boardWorkerUrl();
   const sim = new Sim(opts);
-  try {
-    await sim.boot(opts.register ?? false);
-  } catch (err) {
-    await sim.close();
-    throw err;
-  }
+  await sim.boot(opts.register ?? false);
   return sim;
 }
